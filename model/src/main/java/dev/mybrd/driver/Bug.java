@@ -1,0 +1,36 @@
+package dev.mybrd.driver;
+
+/**
+ * Seeded bugs: documented deviations from the correct driver, each switched on explicitly through
+ * {@link MyBrd.Config#withBug}. The default model has none. Each names the property it breaks and
+ * the check that must catch it.
+ */
+public enum Bug {
+    /**
+     * {@code radix_tree_insert} without {@code mybrd_lock}: two first writers of one page both fill
+     * the empty slot, one page (and the write copied into it) is lost. The classic bug of spec
+     * section 3.15. Breaks P4 and linearizability.
+     */
+    INSERT_WITHOUT_LOCK,
+    /**
+     * brd's collision rule dropped: the writer that found no page stores its new page under the lock
+     * without re-checking that the index is still empty ({@code radix_tree_replace_slot} where
+     * {@code radix_tree_insert}'s {@code -EEXIST} was needed). A page another writer inserted and
+     * wrote meanwhile is replaced by a zeroed one: two pages for one index over time, one write lost
+     * (spec section 3.15, "lookup-then-insert without re-checking"). Breaks P4 and linearizability.
+     */
+    INSERT_WITHOUT_RECHECK,
+    /**
+     * mybrd's {@code copy_from_user_to_mybrd} (spec section 2.8 item 10): the second page of a
+     * segment that crosses a page boundary is inserted only when the first page was missing too, so a
+     * write whose first page exists and second does not hits {@code BUG_ON} on the second lookup.
+     * brd inserts both pages unconditionally ({@code copy_to_brd_setup}).
+     */
+    MYBRD_TWO_PAGE_SETUP,
+    /**
+     * Publication before initialisation: the page is allocated without {@code __GFP_ZERO} and cleared
+     * only after {@code radix_tree_insert} has published it, so a concurrent reader can copy the
+     * allocator's poison. Breaks P5 (a reader never sees an uninitialised page).
+     */
+    ZERO_AFTER_PUBLISH
+}

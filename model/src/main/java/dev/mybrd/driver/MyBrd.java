@@ -1,0 +1,194 @@
+package dev.mybrd.driver;
+
+import dev.mybrd.block.Bio;
+import dev.mybrd.block.BioVec;
+import dev.mybrd.block.BlkCore;
+import dev.mybrd.block.BlkStatus;
+import dev.mybrd.block.Gendisk;
+import dev.mybrd.block.QueueLimits;
+import dev.mybrd.block.ReqOp;
+import dev.mybrd.block.RequestQueue;
+import dev.mybrd.kernel.Errno;
+import dev.mybrd.kernel.Kernel;
+import dev.mybrd.locking.SpinLock;
+import dev.mybrd.mm.Page;
+import dev.mybrd.mm.PageAllocator;
+import dev.mybrd.rcu.Rcu;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * The mybrd RAM disk in bio-mode ({@code queue_mode = MYBRD_Q_BIO}): {@code struct mybrd_device}
+ * with its queue, gendisk, {@code mybrd_lock} and page store, and {@code mybrd_make_request_fn}.
+ *
+ * <p><b>Bio-mode.</b> The queue has no elevator, no requests and no queue lock: every submitter runs
+ * {@link #makeRequest} in its own context, on its own CPU, concurrently with the others. For each
+ * segment a write first makes sure its pages exist ({@code copy_to_brd_setup}), then copies in; a
+ * read copies out, zeros where no page exists. The bio then ends, inline, with the first error met
+ * or success. Discard zero-fills whole pages in place and needs a page-aligned range, as brd requires.
+ *
+ * <p><b>Where this differs from the mybrd code.</b> The default model is the corrected driver: where
+ * mybrd's code has a defect (spec section 2.8) the model follows brd, and the defect is available
+ * as a {@link Bug}. mybrd advertises discard but never handles it; the model handles it as brd does.
+ *
+ * <p><b>Atomicity.</b> A bio is not atomic: a segment spanning two pages is copied one page at a
+ * time, and concurrent overlapping I/O may tear. Single-page operations are linearizable per sector;
+ * see the ramdisk chapter.
+ */
+public final class MyBrd {
+    /** The major {@code register_blkdev(0, "my-ramdisk")} gave in the tutorial's machine. */
+    public static final int MYBRD_MAJOR = 253;
+    /** mybrd's fixed {@code first_minor}. */
+    public static final int MYBRD_FIRST_MINOR = 111;
+    /** {@code MYBRD_SIZE_4M}. */
+    public static final long MYBRD_SIZE_4M = 4L << 20;
+    /** {@code blk_queue_max_hw_sectors(q, 1024)}. */
+    public static final int MYBRD_MAX_HW_SECTORS = 1024;
+
+    /**
+     * Device configuration.
+     *
+     * @param capacityBytes disk size; a positive multiple of 4096 (default 4 MiB)
+     * @param logicalBlockSize 512 (default, as brd: sub-page and page-crossing I/O possible) or 4096
+     *        (mybrd's setting, which makes every I/O page-aligned)
+     * @param pageLimit most pages the allocator hands out (default: enough for the whole disk); a
+     *        write that needs more fails with {@code -ENOSPC}
+     * @param bugs seeded bugs to switch on (default none)
+     */
+    public record Config(long capacityBytes, int logicalBlockSize, long pageLimit, Set<Bug> bugs) {
+        public Config {
+            if (capacityBytes <= 0 || capacityBytes % Page.PAGE_SIZE != 0) {
+                throw new IllegalArgumentException("capacity must be a positive multiple of 4096 bytes, got "
+                        + capacityBytes);
+            }
+            if (pageLimit < 0) {
+                throw new IllegalArgumentException("page limit must be >= 0, got " + pageLimit);
+            }
+            new QueueLimits(logicalBlockSize, MYBRD_MAX_HW_SECTORS, true);
+            bugs = Collections.unmodifiableSet(bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs));
+        }
+
+        /** 4 MiB, 512-byte logical blocks, no page limit beyond the disk, no bugs. */
+        public static Config defaults() {
+            return new Config(MYBRD_SIZE_4M, Bio.SECTOR_SIZE, MYBRD_SIZE_4M / Page.PAGE_SIZE, Set.of());
+        }
+
+        public Config withCapacity(long bytes) {
+            return new Config(bytes, logicalBlockSize, Math.max(pageLimit, bytes / Page.PAGE_SIZE), bugs);
+        }
+
+        public Config withLogicalBlockSize(int bytes) {
+            return new Config(capacityBytes, bytes, pageLimit, bugs);
+        }
+
+        public Config withPageLimit(long pages) {
+            return new Config(capacityBytes, logicalBlockSize, pages, bugs);
+        }
+
+        /** This configuration with one more seeded bug. */
+        public Config withBug(Bug bug) {
+            EnumSet<Bug> more = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
+            more.add(bug);
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, more);
+        }
+    }
+
+    private final Kernel kernel;
+    private final Config config;
+    private final SpinLock mybrdLock;
+    private final PageStore pages;
+    private final RequestQueue queue;
+    private final Gendisk disk;
+
+    /** {@code mybrd_alloc()}: builds the queue, the page store and the disk. */
+    public MyBrd(Kernel kernel, Config config) {
+        if (kernel == null || config == null) {
+            throw new IllegalArgumentException("MyBrd needs a kernel and a config");
+        }
+        this.kernel = kernel;
+        this.config = config;
+        this.mybrdLock = new SpinLock(kernel, "mybrd_lock");
+        this.pages = new PageStore(kernel, new Rcu(kernel), new PageAllocator(kernel, config.pageLimit()),
+                mybrdLock, config.bugs());
+        this.queue = new RequestQueue(this::makeRequest,
+                new QueueLimits(config.logicalBlockSize(), MYBRD_MAX_HW_SECTORS, true), this);
+        this.disk = new Gendisk(MYBRD_MAJOR, MYBRD_FIRST_MINOR, 1, "mybrd",
+                config.capacityBytes() >> Bio.SECTOR_SHIFT, queue, this);
+    }
+
+    /** A 4 MiB disk with the default configuration. */
+    public MyBrd(Kernel kernel) {
+        this(kernel, Config.defaults());
+    }
+
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    public Gendisk disk() {
+        return disk;
+    }
+
+    public PageStore pages() {
+        return pages;
+    }
+
+    /** {@code mybrd->mybrd_lock}. */
+    public SpinLock mybrdLock() {
+        return mybrdLock;
+    }
+
+    /** {@code submit_bio}: hands the bio to the block layer; it ends inline in bio-mode. */
+    public void submitBio(Bio bio) {
+        BlkCore.genericMakeRequest(kernel, disk, bio);
+    }
+
+    /** {@code mybrd_make_request_fn(q, bio)}. */
+    private void makeRequest(RequestQueue q, Bio bio) {
+        long sector = bio.sector();
+        if (bio.op() == ReqOp.DISCARD) {
+            if ((sector & (PageStore.PAGE_SECTORS - 1)) != 0 || bio.size() % Page.PAGE_SIZE != 0) {
+                kernel.printk("mybrd: discard not page-aligned: " + bio);
+                bio.ioError();
+                return;
+            }
+            pages.discard(sector, bio.size());
+            bio.endio(BlkStatus.OK);
+            return;
+        }
+        int err = 0;
+        for (BioVec vec : bio.vecs()) {
+            err = doBvec(vec, bio.op(), sector);
+            if (err != 0) {
+                break;
+            }
+            sector += vec.len() >> Bio.SECTOR_SHIFT;
+        }
+        bio.endio(BlkStatus.of(err));
+    }
+
+    /** {@code brd_do_bvec}: one segment in or out; 0 or {@code -ENOSPC}. */
+    private int doBvec(BioVec vec, ReqOp op, long sector) {
+        if (op == ReqOp.WRITE) {
+            int err = pages.copyToSetup(sector, vec.len());
+            if (err != 0) {
+                kernel.printk("mybrd: no page for sector " + sector + " (" + Errno.ENOSPC + ")");
+                return err;
+            }
+            pages.copyTo(vec.page().kmap(), vec.offset(), sector, vec.len());
+        } else {
+            pages.copyFrom(vec.page().kmap(), vec.offset(), sector, vec.len());
+        }
+        return 0;
+    }
+
+    @Override
+    public String toString() {
+        return "mybrd " + disk;
+    }
+}

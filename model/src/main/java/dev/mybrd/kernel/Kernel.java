@@ -1,0 +1,395 @@
+package dev.mybrd.kernel;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+
+/**
+ * The simulated machine: a fixed set of CPUs, the binding of Java threads to them, and the
+ * per-CPU primitives that decide which context code runs in.
+ *
+ * <p><b>Tasks and CPUs.</b> A Java thread does kernel work only inside {@link #runOn}, which makes it
+ * a {@link Task} and gives it exclusive ownership of one CPU. The model is a
+ * {@code CONFIG_PREEMPT_VOLUNTARY} kernel: a task leaves its CPU only at an explicit scheduling
+ * point ({@link #schedule}, {@link #migrate}, or the end of {@code runOn}), and a scheduling point in
+ * atomic context is a bug. Two tasks that want the same CPU take turns; the wait is bounded and a
+ * timeout names both tasks.
+ *
+ * <p><b>Contexts.</b> {@code preempt_count} carries the context exactly as in v4.4: softirqs run
+ * with {@code SOFTIRQ_OFFSET} added, hardirqs with {@code HARDIRQ_OFFSET}. An interrupt is delivered
+ * on the current CPU by the task that owns it ({@link #hardirq}); softirqs raised on a CPU run at the
+ * points where the kernel runs them: {@code irq_exit} and {@code local_bh_enable}.
+ *
+ * <p><b>Sleeping.</b> Every call that may sleep first calls {@link #mightSleep}, which throws
+ * {@link AtomicSleepBug} in atomic context (property P25).
+ */
+public final class Kernel {
+    /** Default number of CPUs, as in the tutorial's qemu machine with {@code -smp 4}. */
+    public static final int DEFAULT_NR_CPUS = 4;
+    private static final long DEFAULT_CPU_WAIT_NANOS = 10_000_000_000L;
+    /** {@code MAX_SOFTIRQ_RESTART} of {@code kernel/softirq.c}. */
+    private static final int MAX_SOFTIRQ_RESTART = 10;
+
+    private final Cpu[] cpus;
+    private final ThreadLocal<Task> current = new ThreadLocal<>();
+    private final Consumer<?>[] softirqVec = new Consumer<?>[Softirq.values().length];
+    private final long cpuWaitNanos;
+    private final Printk printk = new Printk();
+
+    /** A machine with {@link #DEFAULT_NR_CPUS} CPUs. */
+    public Kernel() {
+        this(DEFAULT_NR_CPUS);
+    }
+
+    /** A machine with {@code nrCpus} CPUs (1 to 64). */
+    public Kernel(int nrCpus) {
+        this(nrCpus, DEFAULT_CPU_WAIT_NANOS);
+    }
+
+    /** A machine whose tasks give up waiting for a busy CPU after {@code cpuWaitNanos}. */
+    public Kernel(int nrCpus, long cpuWaitNanos) {
+        if (nrCpus < 1 || nrCpus > 64) {
+            throw new IllegalArgumentException("nr_cpus must be in 1..64, got " + nrCpus);
+        }
+        if (cpuWaitNanos <= 0) {
+            throw new IllegalArgumentException("cpu wait bound must be positive, got " + cpuWaitNanos);
+        }
+        this.cpus = new Cpu[nrCpus];
+        for (int i = 0; i < nrCpus; i++) {
+            cpus[i] = new Cpu(i);
+        }
+        this.cpuWaitNanos = cpuWaitNanos;
+    }
+
+    /** {@code printk()}: appends a line to the kernel log. */
+    public void printk(String line) {
+        printk.log(line);
+    }
+
+    /** The kernel log ({@code dmesg}). */
+    public List<String> dmesg() {
+        return printk.lines();
+    }
+
+    /** {@code nr_cpu_ids}. */
+    public int nrCpus() {
+        return cpus.length;
+    }
+
+    /** The CPU with the given id; {@code -EINVAL}-style error for a bad id. */
+    public Cpu cpu(int id) {
+        if (id < 0 || id >= cpus.length) {
+            throw new IllegalArgumentException("no CPU" + id + ": this machine has CPUs 0.." + (cpus.length - 1));
+        }
+        return cpus[id];
+    }
+
+    /** All CPUs ({@code for_each_possible_cpu}). */
+    public List<Cpu> cpus() {
+        return List.of(cpus);
+    }
+
+    // ---- tasks ---------------------------------------------------------------------------------
+
+    /**
+     * Runs {@code body} as task {@code comm} on CPU {@code cpuId}: waits (bounded) until the CPU is
+     * free, owns it for the duration, and leaves it in the state it found it. A body that leaves the
+     * CPU atomic (a lock still held, preemption or interrupts still disabled) is a bug, reported
+     * after the CPU state is reset so the machine stays usable.
+     */
+    public <T> T runOn(int cpuId, String comm, Callable<T> body) {
+        if (current.get() != null) {
+            throw new IllegalStateException("thread already runs task " + current.get()
+                    + "; runOn does not nest");
+        }
+        Task task = new Task(comm, Thread.currentThread());
+        claim(cpu(cpuId), task);
+        current.set(task);
+        boolean completed = false;
+        try {
+            T result = body.call();
+            runKsoftirqd();
+            completed = true;
+            return result;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            Cpu cpu = task.cpu();
+            String leak = cpu.inAtomic() || cpu.irqsDisabled() ? cpu.describe() : null;
+            if (leak != null) {
+                cpu.addPreemptCount(-cpu.preemptCount());
+                cpu.setIrqsDisabled(false);
+            }
+            current.remove();
+            cpu.release(task);
+            task.setCpu(null);
+            if (leak != null && completed) {
+                throw new KernelBug("task " + comm + " returned to user space in atomic context: " + leak);
+            }
+        }
+    }
+
+    /** {@link #runOn(int, String, Callable)} for a body without a result. */
+    public void runOn(int cpuId, String comm, Runnable body) {
+        runOn(cpuId, comm, () -> {
+            body.run();
+            return null;
+        });
+    }
+
+    /** {@code current}: the task this thread runs; fails outside {@link #runOn}. */
+    public Task current() {
+        Task t = current.get();
+        if (t == null) {
+            throw new IllegalStateException("no current task: kernel code must run inside Kernel.runOn");
+        }
+        return t;
+    }
+
+    /** {@code this_cpu}: the CPU the current task runs on. */
+    public Cpu thisCpu() {
+        return current().cpu();
+    }
+
+    /** {@code smp_processor_id()}. */
+    public int smpProcessorId() {
+        return thisCpu().id();
+    }
+
+    /**
+     * A migration point: the current task moves to CPU {@code cpuId} (the scheduler's choice in the
+     * kernel, the caller's here). Legal only where the task could be preempted.
+     */
+    public void migrate(int cpuId) {
+        Task task = current();
+        Cpu target = cpu(cpuId);
+        mightSleep("migrate to CPU" + cpuId);
+        runKsoftirqd();
+        if (target == task.cpu()) {
+            return;
+        }
+        task.cpu().release(task);
+        task.setCpu(null);
+        claim(target, task);
+    }
+
+    /** {@code schedule()}: a voluntary scheduling point; lets another task use this CPU. */
+    public void schedule() {
+        Task task = current();
+        Cpu cpu = task.cpu();
+        mightSleep("schedule()");
+        runKsoftirqd();
+        cpu.release(task);
+        task.setCpu(null);
+        Thread.yield();
+        claim(cpu, task);
+    }
+
+    private void claim(Cpu cpu, Task task) {
+        long deadline = 0;
+        for (int spins = 0; !cpu.tryClaim(task); spins++) {
+            if ((spins & 1023) == 1023) {
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + cpuWaitNanos;
+                } else if (now - deadline > 0) {
+                    throw new IllegalStateException("task " + task + " waited " + cpuWaitNanos / 1_000_000
+                            + " ms for " + cpu + ", which task " + cpu.owner() + " still holds");
+                }
+                Thread.yield();
+            }
+            Thread.onSpinWait();
+        }
+        task.setCpu(cpu);
+    }
+
+    // ---- might_sleep ---------------------------------------------------------------------------
+
+    /**
+     * {@code might_sleep()}: throws {@link AtomicSleepBug} if the current context may not sleep
+     * (hardirq, softirq, preemption or interrupts disabled, which covers spinlocks and the RCU read
+     * side of a non-preemptible kernel).
+     */
+    public void mightSleep(String what) {
+        Cpu cpu = thisCpu();
+        if (cpu.inAtomic() || cpu.irqsDisabled()) {
+            throw new AtomicSleepBug("BUG: sleeping function called from invalid context: " + what
+                    + " by task " + current() + " in " + cpu.context() + " context (in_atomic(): "
+                    + (cpu.inAtomic() ? 1 : 0) + ", irqs_disabled(): " + (cpu.irqsDisabled() ? 1 : 0)
+                    + ", " + cpu.describe() + ")");
+        }
+    }
+
+    // ---- preemption ----------------------------------------------------------------------------
+
+    /** {@code preempt_disable()}. */
+    public void preemptDisable() {
+        thisCpu().addPreemptCount(Cpu.PREEMPT_OFFSET);
+    }
+
+    /** {@code preempt_enable()}; underflow is a bug. */
+    public void preemptEnable() {
+        Cpu cpu = thisCpu();
+        KernelBug.bugOn((cpu.preemptCount() & Cpu.PREEMPT_MASK) == 0,
+                "preempt_enable() without preempt_disable() on " + cpu.describe());
+        cpu.addPreemptCount(-Cpu.PREEMPT_OFFSET);
+    }
+
+    /** {@code get_cpu()}: disables preemption and returns this CPU's id. */
+    public int getCpu() {
+        preemptDisable();
+        return smpProcessorId();
+    }
+
+    /** {@code put_cpu()}. */
+    public void putCpu() {
+        preemptEnable();
+    }
+
+    // ---- hardware interrupts -------------------------------------------------------------------
+
+    /** {@code local_irq_disable()}. */
+    public void localIrqDisable() {
+        thisCpu().setIrqsDisabled(true);
+    }
+
+    /** {@code local_irq_enable()}. */
+    public void localIrqEnable() {
+        thisCpu().setIrqsDisabled(false);
+    }
+
+    /** {@code local_irq_save(flags)}: returns the saved flags (true = IRQs were disabled). */
+    public boolean localIrqSave() {
+        Cpu cpu = thisCpu();
+        boolean flags = cpu.irqsDisabled();
+        cpu.setIrqsDisabled(true);
+        return flags;
+    }
+
+    /** {@code local_irq_restore(flags)}. */
+    public void localIrqRestore(boolean flags) {
+        thisCpu().setIrqsDisabled(flags);
+    }
+
+    /**
+     * Delivers a hardware interrupt on the current CPU: {@code irq_enter()}, the handler with IRQs
+     * off, {@code irq_exit()} (which runs pending softirqs). An interrupt cannot arrive while the CPU
+     * has IRQs disabled; asking for one then is a misuse of the model.
+     */
+    public void hardirq(String name, Runnable handler) {
+        Cpu cpu = thisCpu();
+        if (cpu.irqsDisabled()) {
+            throw new IllegalStateException("interrupt " + name + " cannot be delivered: IRQs are disabled on "
+                    + cpu.describe());
+        }
+        cpu.setIrqsDisabled(true);
+        cpu.addPreemptCount(Cpu.HARDIRQ_OFFSET);
+        try {
+            handler.run();
+        } finally {
+            cpu.addPreemptCount(-Cpu.HARDIRQ_OFFSET);
+        }
+        if (!cpu.inInterrupt() && cpu.softirqPending() != 0) {
+            doSoftirq(cpu);
+        }
+        cpu.setIrqsDisabled(false);
+    }
+
+    // ---- softirqs ------------------------------------------------------------------------------
+
+    /** {@code open_softirq(nr, action)}: registers the handler of a vector. */
+    public void openSoftirq(Softirq nr, Consumer<Kernel> action) {
+        softirqVec[nr.ordinal()] = action;
+    }
+
+    /**
+     * {@code raise_softirq(nr)}: marks the vector pending on this CPU. It runs at the next
+     * {@code irq_exit()} or {@code local_bh_enable()}, or when ksoftirqd gets the CPU
+     * ({@link #runKsoftirqd}, and at every scheduling point of a non-atomic task).
+     */
+    public void raiseSoftirq(Softirq nr) {
+        boolean flags = localIrqSave();
+        raiseSoftirqIrqoff(nr);
+        localIrqRestore(flags);
+    }
+
+    /** {@code raise_softirq_irqoff(nr)}: caller has IRQs disabled. */
+    public void raiseSoftirqIrqoff(Softirq nr) {
+        Cpu cpu = thisCpu();
+        KernelBug.bugOn(!cpu.irqsDisabled(), "raise_softirq_irqoff with IRQs enabled on " + cpu.describe());
+        cpu.orSoftirqPending(nr.bit());
+    }
+
+    /**
+     * ksoftirqd's turn on this CPU: runs the pending softirqs in softirq context. Only at a point
+     * where the task could be preempted, as ksoftirqd is a thread.
+     */
+    public void runKsoftirqd() {
+        Cpu cpu = thisCpu();
+        if (cpu.inAtomic() || cpu.irqsDisabled() || cpu.softirqPending() == 0) {
+            return;
+        }
+        cpu.setIrqsDisabled(true);
+        doSoftirq(cpu);
+        cpu.setIrqsDisabled(false);
+    }
+
+    /** {@code local_bh_disable()}. */
+    public void localBhDisable() {
+        thisCpu().addPreemptCount(Cpu.SOFTIRQ_DISABLE_OFFSET);
+    }
+
+    /** {@code local_bh_enable()}: runs pending softirqs when leaving the last BH-disabled section. */
+    public void localBhEnable() {
+        Cpu cpu = thisCpu();
+        KernelBug.bugOn(cpu.inIrq() || cpu.irqsDisabled(),
+                "local_bh_enable() in hardirq context or with IRQs disabled: " + cpu.describe());
+        KernelBug.bugOn((cpu.preemptCount() & Cpu.SOFTIRQ_MASK) < Cpu.SOFTIRQ_DISABLE_OFFSET,
+                "local_bh_enable() without local_bh_disable(): " + cpu.describe());
+        cpu.addPreemptCount(-(Cpu.SOFTIRQ_DISABLE_OFFSET - 1));
+        if (!cpu.inInterrupt() && cpu.softirqPending() != 0) {
+            boolean flags = localIrqSave();
+            doSoftirq(cpu);
+            localIrqRestore(flags);
+        }
+        cpu.addPreemptCount(-1);
+    }
+
+    /** {@code __do_softirq()}: entered with IRQs disabled; handlers run with IRQs enabled. */
+    @SuppressWarnings("unchecked")
+    private void doSoftirq(Cpu cpu) {
+        cpu.addPreemptCount(Cpu.SOFTIRQ_OFFSET);
+        try {
+            for (int restart = 0; restart < MAX_SOFTIRQ_RESTART; restart++) {
+                int pending = cpu.takeSoftirqPending();
+                if (pending == 0) {
+                    return;
+                }
+                cpu.setIrqsDisabled(false);
+                for (Softirq nr : Softirq.values()) {
+                    Consumer<?> action = softirqVec[nr.ordinal()];
+                    if ((pending & nr.bit()) != 0 && action != null) {
+                        ((Consumer<Kernel>) action).accept(this);
+                    }
+                }
+                cpu.setIrqsDisabled(true);
+            }
+        } finally {
+            cpu.setIrqsDisabled(true);
+            cpu.addPreemptCount(-Cpu.SOFTIRQ_OFFSET);
+        }
+    }
+
+    /** Ids of the CPUs, for messages. */
+    @Override
+    public String toString() {
+        List<String> names = new ArrayList<>();
+        for (Cpu c : cpus) {
+            names.add(c.describe());
+        }
+        return "Kernel" + names;
+    }
+}
