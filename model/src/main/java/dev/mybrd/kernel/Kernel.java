@@ -3,7 +3,10 @@ package dev.mybrd.kernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
  * The simulated machine: a fixed set of CPUs, the binding of Java threads to them, and the
@@ -28,6 +31,8 @@ public final class Kernel {
     /** Default number of CPUs, as in the tutorial's qemu machine with {@code -smp 4}. */
     public static final int DEFAULT_NR_CPUS = 4;
     private static final long DEFAULT_CPU_WAIT_NANOS = 10_000_000_000L;
+    /** How long a sleep may last before the model reports a hung task (khungtaskd's role). */
+    private static final long DEFAULT_HUNG_TASK_NANOS = 30_000_000_000L;
     /** {@code MAX_SOFTIRQ_RESTART} of {@code kernel/softirq.c}. */
     private static final int MAX_SOFTIRQ_RESTART = 10;
 
@@ -35,7 +40,10 @@ public final class Kernel {
     private final ThreadLocal<Task> current = new ThreadLocal<>();
     private final Consumer<?>[] softirqVec = new Consumer<?>[Softirq.values().length];
     private final long cpuWaitNanos;
+    private volatile long hungTaskNanos = DEFAULT_HUNG_TASK_NANOS;
     private final Printk printk = new Printk();
+    private final List<IntConsumer> quiescentStateListeners = new CopyOnWriteArrayList<>();
+    private final List<Throwable> oopses = new CopyOnWriteArrayList<>();
 
     /** A machine with {@link #DEFAULT_NR_CPUS} CPUs. */
     public Kernel() {
@@ -126,6 +134,7 @@ public final class Kernel {
             current.remove();
             cpu.release(task);
             task.setCpu(null);
+            noteQuiescentState(cpu);
             if (leak != null && completed) {
                 throw new KernelBug("task " + comm + " returned to user space in atomic context: " + leak);
             }
@@ -171,21 +180,213 @@ public final class Kernel {
         if (target == task.cpu()) {
             return;
         }
-        task.cpu().release(task);
+        Cpu from = task.cpu();
+        from.release(task);
         task.setCpu(null);
+        noteQuiescentState(from);
         claim(target, task);
     }
 
-    /** {@code schedule()}: a voluntary scheduling point; lets another task use this CPU. */
+    /**
+     * {@code schedule()}. A task whose state is still {@code TASK_RUNNING} only lets another task use
+     * the CPU. A task that set a sleeping state first gives up its CPU and sleeps until a wake-up
+     * sets it running again (a signal also ends a {@code TASK_INTERRUPTIBLE} sleep), then resumes on
+     * its CPU or, if that is busy, another free one, as the scheduler may place a woken task. The
+     * sleep is bounded by the hung-task timeout: past it the model reports the task and what it
+     * sleeps on instead of hanging.
+     */
     public void schedule() {
+        scheduleTimeout(Long.MAX_VALUE);
+    }
+
+    /**
+     * {@code schedule_timeout(timeout)}: like {@link #schedule} but a sleep also ends after
+     * {@code timeoutNanos}; returns the time left, 0 if it expired. (The kernel counts jiffies.)
+     */
+    public long scheduleTimeout(long timeoutNanos) {
+        if (timeoutNanos < 0) {
+            throw new IllegalArgumentException("schedule_timeout: negative timeout " + timeoutNanos);
+        }
         Task task = current();
         Cpu cpu = task.cpu();
         mightSleep("schedule()");
         runKsoftirqd();
         cpu.release(task);
         task.setCpu(null);
-        Thread.yield();
-        claim(cpu, task);
+        noteQuiescentState(cpu);
+        long left = timeoutNanos;
+        try {
+            if (task.state() == Task.TASK_RUNNING) {
+                Thread.yield();
+            } else {
+                left = sleep(task, timeoutNanos);
+            }
+        } finally {
+            claimAny(cpu, task);
+        }
+        return left;
+    }
+
+    /** Parks until woken, signalled or timed out; returns the time left. */
+    private long sleep(Task task, long timeoutNanos) {
+        long start = System.nanoTime();
+        long bound = Math.min(timeoutNanos, hungTaskNanos);
+        while (true) {
+            int state = task.state();
+            if (state == Task.TASK_RUNNING
+                    || (state == Task.TASK_INTERRUPTIBLE && task.signalPending())) {
+                Task.STATE.setVolatile(task, Task.TASK_RUNNING);
+                return Math.max(0, timeoutNanos - (System.nanoTime() - start));
+            }
+            long waited = System.nanoTime() - start;
+            if (waited >= bound) {
+                Task.STATE.setVolatile(task, Task.TASK_RUNNING);
+                if (waited >= timeoutNanos) {
+                    return 0;
+                }
+                HungTaskBug hung = new HungTaskBug("INFO: task " + task + " blocked for more than "
+                        + hungTaskNanos / 1_000_000 + " ms" + (task.blockedOn().isEmpty() ? ""
+                        : " waiting for " + task.blockedOn()));
+                throw hung;
+            }
+            LockSupport.parkNanos(this, bound - waited);
+        }
+    }
+
+    /** {@code set_current_state(state)}: {@code smp_store_mb}, a store followed by a full barrier. */
+    public void setCurrentState(int state) {
+        checkState(state);
+        Task.STATE.setVolatile(current(), state);
+        java.lang.invoke.VarHandle.fullFence();
+    }
+
+    /** {@code __set_current_state(state)}: a plain ({@code WRITE_ONCE}) store, no barrier. */
+    public void setCurrentStateRelaxed(int state) {
+        checkState(state);
+        Task.STATE.setOpaque(current(), state);
+    }
+
+    private static void checkState(int state) {
+        if (state != Task.TASK_RUNNING && state != Task.TASK_INTERRUPTIBLE && state != Task.TASK_UNINTERRUPTIBLE) {
+            throw new IllegalArgumentException("not a task state: " + state);
+        }
+    }
+
+    /**
+     * {@code try_to_wake_up(p, state)}: if {@code p} sleeps in one of the {@code stateMask} states,
+     * makes it runnable and unparks it; true if it did. The state change is a compare-and-set, fully
+     * ordered, so what the waker wrote before is visible to the woken task.
+     */
+    public boolean tryToWakeUp(Task p, int stateMask) {
+        while (true) {
+            int state = p.state();
+            if ((state & stateMask) == 0) {
+                return false;
+            }
+            if (Task.STATE.compareAndSet(p, state, Task.TASK_RUNNING)) {
+                LockSupport.unpark(p.thread());
+                return true;
+            }
+        }
+    }
+
+    /** {@code wake_up_process(p)}. */
+    public boolean wakeUpProcess(Task p) {
+        return tryToWakeUp(p, Task.TASK_NORMAL);
+    }
+
+    /** {@code send_sig}: marks a signal pending and wakes an interruptible sleep. */
+    public void sendSignal(Task p) {
+        p.setSignalPending(true);
+        tryToWakeUp(p, Task.TASK_INTERRUPTIBLE);
+    }
+
+    /** {@code signal_pending(current)}. */
+    public boolean signalPending() {
+        return current().signalPending();
+    }
+
+    /** Clears the current task's pending signal (delivery on the way back to user space). */
+    public void flushSignals() {
+        current().setSignalPending(false);
+    }
+
+    /** Sets the bound after which a sleeping task is reported hung. */
+    public void setHungTaskTimeout(long nanos) {
+        if (nanos <= 0) {
+            throw new IllegalArgumentException("hung task timeout must be positive, got " + nanos);
+        }
+        hungTaskNanos = nanos;
+    }
+
+    // ---- kernel threads ------------------------------------------------------------------------
+
+    /**
+     * {@code kthread_run}: starts a daemon thread that runs {@code body} as task {@code comm} on CPU
+     * {@code cpuId}. A failure in it is kept as an oops ({@link #oopses}) rather than lost.
+     */
+    public Thread kthreadRun(int cpuId, String comm, Runnable body) {
+        cpu(cpuId);
+        Thread t = new Thread(() -> {
+            try {
+                runOn(cpuId, comm, body);
+            } catch (Throwable e) {
+                oopses.add(e);
+                printk("oops in " + comm + ": " + e);
+            }
+        }, comm);
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    /** Failures of kernel threads, oldest first. */
+    public List<Throwable> oopses() {
+        return List.copyOf(oopses);
+    }
+
+    // ---- quiescent states ----------------------------------------------------------------------
+
+    /**
+     * Registers a listener told the id of a CPU that passed a quiescent state: a context switch
+     * ({@code rcu_note_context_switch}) or going idle. RCU drives its grace periods with it.
+     */
+    public void addQuiescentStateListener(IntConsumer listener) {
+        quiescentStateListeners.add(listener);
+    }
+
+    private void noteQuiescentState(Cpu cpu) {
+        for (IntConsumer l : quiescentStateListeners) {
+            l.accept(cpu.id());
+        }
+    }
+
+    /** Claims {@code preferred} or, while it is busy, any free CPU; bounded like {@link #claim}. */
+    private void claimAny(Cpu preferred, Task task) {
+        long deadline = 0;
+        for (int spins = 0; ; spins++) {
+            if (preferred.tryClaim(task)) {
+                task.setCpu(preferred);
+                return;
+            }
+            for (Cpu c : cpus) {
+                if (c.tryClaim(task)) {
+                    task.setCpu(c);
+                    return;
+                }
+            }
+            if ((spins & 1023) == 1023) {
+                long now = System.nanoTime();
+                if (deadline == 0) {
+                    deadline = now + cpuWaitNanos;
+                } else if (now - deadline > 0) {
+                    throw new IllegalStateException("task " + task + " waited " + cpuWaitNanos / 1_000_000
+                            + " ms for any CPU; all are busy: " + this);
+                }
+                Thread.yield();
+            }
+            Thread.onSpinWait();
+        }
     }
 
     private void claim(Cpu cpu, Task task) {

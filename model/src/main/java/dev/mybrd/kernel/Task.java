@@ -1,13 +1,49 @@
 package dev.mybrd.kernel;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
 /**
- * A task ({@code struct task_struct}, reduced to its name and where it runs). A Java thread becomes
- * a task for the duration of {@link Kernel#runOn}; {@code current} is that task.
+ * A task ({@code struct task_struct}, reduced to what the block layer's waits need): its name, the
+ * Java thread that runs it, the CPU it is on, its run state, a pending-signal flag, and the locks it
+ * holds (for lockdep-style reports). A Java thread becomes a task for the duration of
+ * {@link Kernel#runOn}; {@code current} is that task.
+ *
+ * <p>{@code state} is written by the task itself ({@code set_current_state}) and by wakers
+ * ({@code try_to_wake_up}), so it is accessed through a VarHandle with the kernel's orderings.
  */
 public final class Task {
+    /** {@code TASK_RUNNING}. */
+    public static final int TASK_RUNNING = 0;
+    /** {@code TASK_INTERRUPTIBLE}: a sleep a signal ends. */
+    public static final int TASK_INTERRUPTIBLE = 1;
+    /** {@code TASK_UNINTERRUPTIBLE}: a sleep only a wake-up ends. */
+    public static final int TASK_UNINTERRUPTIBLE = 2;
+    /** {@code TASK_NORMAL}: either sleeping state. */
+    public static final int TASK_NORMAL = TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE;
+
+    static final VarHandle STATE;
+    private static final VarHandle SIGPENDING;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(Task.class, "state", int.class);
+            SIGPENDING = l.findVarHandle(Task.class, "sigpending", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final String comm;
     private final Thread thread;
     private Cpu cpu;
+    @SuppressWarnings("unused") private int state;
+    @SuppressWarnings("unused") private boolean sigpending;
+    private String blockedOn = "";
+    private final Deque<Object> heldLocks = new ArrayDeque<>();
 
     Task(String comm, Thread thread) {
         this.comm = comm;
@@ -24,13 +60,45 @@ public final class Task {
         return thread;
     }
 
-    /** {@code task_cpu(current)}: the CPU the task runs on. */
+    /** {@code task_cpu(current)}: the CPU the task runs on, or null while it sleeps. */
     public Cpu cpu() {
         return cpu;
     }
 
     void setCpu(Cpu cpu) {
         this.cpu = cpu;
+    }
+
+    /** {@code p->state}, read with acquire as {@code try_to_wake_up} reads it. */
+    public int state() {
+        return (int) STATE.getAcquire(this);
+    }
+
+    /** {@code signal_pending(p)}. */
+    public boolean signalPending() {
+        return (boolean) SIGPENDING.getVolatile(this);
+    }
+
+    void setSignalPending(boolean pending) {
+        SIGPENDING.setVolatile(this, pending);
+    }
+
+    /** What the task sleeps on, for hung-task reports ("" when not sleeping). */
+    public String blockedOn() {
+        return blockedOn;
+    }
+
+    /** Names what the task is about to sleep on, so a hung-task report can say it. */
+    public void setBlockedOn(String what) {
+        this.blockedOn = what == null ? "" : what;
+    }
+
+    /**
+     * The locks the task holds, innermost first ({@code current->held_locks} of lockdep). Only the
+     * task itself touches it.
+     */
+    public Deque<Object> heldLocks() {
+        return heldLocks;
     }
 
     @Override
