@@ -420,7 +420,8 @@ public final class Kernel {
             throw new AtomicSleepBug("BUG: sleeping function called from invalid context: " + what
                     + " by task " + current() + " in " + cpu.context() + " context (in_atomic(): "
                     + (cpu.inAtomic() ? 1 : 0) + ", irqs_disabled(): " + (cpu.irqsDisabled() ? 1 : 0)
-                    + ", " + cpu.describe() + ")");
+                    + ", " + cpu.describe() + ")"
+                    + (current().heldLocks().isEmpty() ? "" : ", holding " + current().heldLocks()));
         }
     }
 

@@ -71,6 +71,7 @@ public class SpinLock {
         }
         archSpinLock(me);
         OWNER.setOpaque(this, me);
+        me.heldLocks().push(this);
     }
 
     /** {@code spin_unlock()}: release the lock, then preempt_enable. */
@@ -82,15 +83,55 @@ public class SpinLock {
                     + " unlocks a lock held by " + holder);
         }
         OWNER.setOpaque(this, (Task) null);
+        me.heldLocks().remove(this);
         archSpinUnlock();
         kernel.preemptEnable();
+    }
+
+    /** {@code spin_lock_bh()}: bottom halves off, then lock. */
+    public void lockBh() {
+        kernel.localBhDisable();
+        lock();
+    }
+
+    /** {@code spin_unlock_bh()}: unlock, then bottom halves on (pending softirqs may run). */
+    public void unlockBh() {
+        unlock();
+        kernel.localBhEnable();
+    }
+
+    /** {@code spin_lock_irq()}: interrupts off, then lock. */
+    public void lockIrq() {
+        kernel.localIrqDisable();
+        lock();
+    }
+
+    /** {@code spin_unlock_irq()}: unlock, then interrupts on unconditionally. */
+    public void unlockIrq() {
+        unlock();
+        kernel.localIrqEnable();
+    }
+
+    /** {@code spin_lock_irqsave(lock, flags)}: returns the saved flags (true = IRQs were off). */
+    public boolean lockIrqsave() {
+        boolean flags = kernel.localIrqSave();
+        lock();
+        return flags;
+    }
+
+    /** {@code spin_unlock_irqrestore(lock, flags)}. */
+    public void unlockIrqrestore(boolean flags) {
+        unlock();
+        kernel.localIrqRestore(flags);
     }
 
     /** {@code spin_trylock()}: true if the lock was free and is now held. */
     public boolean tryLock() {
         kernel.preemptDisable();
         if (archSpinTrylock()) {
-            OWNER.setOpaque(this, kernel.current());
+            Task me = kernel.current();
+            OWNER.setOpaque(this, me);
+            me.heldLocks().push(this);
             return true;
         }
         kernel.preemptEnable();

@@ -63,7 +63,8 @@ class KernelTest {
             assertThatThrownBy(() -> kernel.mightSleep("alloc_page(GFP_NOIO)"))
                     .isInstanceOf(AtomicSleepBug.class)
                     .hasMessageContaining("sleeping function called from invalid context")
-                    .hasMessageContaining("PROCESS context").hasMessageContaining("in_atomic(): 1");
+                    .hasMessageContaining("PROCESS context").hasMessageContaining("in_atomic(): 1")
+                    .hasMessageContaining("holding [l]");
             lock.unlock();
             kernel.localIrqDisable();
             assertThatThrownBy(() -> kernel.mightSleep("x")).hasMessageContaining("irqs_disabled(): 1");

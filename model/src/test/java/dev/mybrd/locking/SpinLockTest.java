@@ -42,6 +42,36 @@ class SpinLockTest {
     }
 
     @Test
+    void irqAndBhVariantsActOnTheCpuState() {
+        java.util.List<String> ran = new java.util.ArrayList<>();
+        kernel.openSoftirq(dev.mybrd.kernel.Softirq.BLOCK, k -> ran.add("block"));
+        kernel.runOn(0, "t", () -> {
+            boolean flags = lock.lockIrqsave();
+            assertThat(flags).isFalse();
+            assertThat(kernel.thisCpu().irqsDisabled()).isTrue();
+            boolean inner = kernel.localIrqSave();
+            assertThat(inner).isTrue();
+            kernel.localIrqRestore(inner);
+            lock.unlockIrqrestore(flags);
+            assertThat(kernel.thisCpu().irqsDisabled()).isFalse();
+
+            lock.lockIrq();
+            assertThat(kernel.thisCpu().irqsDisabled()).isTrue();
+            lock.unlockIrq();
+            assertThat(kernel.thisCpu().irqsDisabled()).isFalse();
+
+            lock.lockBh();
+            assertThat(kernel.thisCpu().inSoftirq()).isTrue();
+            kernel.raiseSoftirq(dev.mybrd.kernel.Softirq.BLOCK);
+            assertThat(ran).isEmpty();
+            lock.unlockBh();
+            assertThat(ran).containsExactly("block");
+            assertThat(kernel.thisCpu().preemptCount()).isZero();
+            assertThat(kernel.current().heldLocks()).isEmpty();
+        });
+    }
+
+    @Test
     void recursionAndForeignUnlockAreBugs() {
         kernel.runOn(0, "t", () -> {
             lock.lock();
