@@ -147,7 +147,9 @@ public final class Bio {
             this.status = status;
         }
         int before = (int) ENDIO_CALLS.getAndAddRelease(this, 1);
-        KernelBug.bugOn(before != 0, "bio_endio called " + (before + 1) + " times on " + this);
+        if (before != 0) {
+            throw new KernelBug("kernel BUG: bio_endio called " + (before + 1) + " times on " + this);
+        }
         if (endIo != null) {
             endIo.accept(this);
         }

@@ -18,4 +18,15 @@ public class KernelBug extends RuntimeException {
             throw new KernelBug("kernel BUG: " + message);
         }
     }
+
+    /**
+     * {@code BUG_ON(condition)} whose message is built only when it fires: for hot paths, where
+     * building the text on every call would cost more than the check (and add steps to every
+     * model-checked interleaving).
+     */
+    public static void bugOn(boolean condition, java.util.function.Supplier<String> message) {
+        if (condition) {
+            throw new KernelBug("kernel BUG: " + message.get());
+        }
+    }
 }

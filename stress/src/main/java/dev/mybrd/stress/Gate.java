@@ -104,6 +104,7 @@ public final class Gate {
 
     /** Runs the gate; returns the exit code. */
     static int run(String[] args) throws Exception {
+        long started = System.nanoTime();
         String chapter = null;
         String regex = ".*";
         String out = "stress-verdicts.tsv";
@@ -191,11 +192,12 @@ public final class Gate {
                 offending.add(v.check().simpleName() + " (" + v.verdict() + ")");
             }
         }
+        String took = " (" + seconds(started) + " s)";
         if (offending.isEmpty()) {
-            System.out.println("Gate: OK, all " + verdicts.size() + " check(s) PASS or CAUGHT.");
+            System.out.println("Gate: OK, all " + verdicts.size() + " check(s) PASS or CAUGHT" + took);
             return 0;
         }
-        System.out.println("Gate: FAILED: " + String.join(", ", offending));
+        System.out.println("Gate: FAILED: " + String.join(", ", offending) + took);
         return 1;
     }
 
@@ -239,6 +241,7 @@ public final class Gate {
      */
     private static Collection<TestResult> execute(Options opts, List<Check> checks, Map<String, Long> millis)
             throws Exception {
+        long setUp = System.nanoTime();
         OSSupport.init();
         VMSupport.initFlags(opts);
         VMSupport.detectAvailableVMConfigs(opts.isSplitCompilation(), opts.getJvmArgs(), opts.getJvmArgsPrepend());
@@ -274,7 +277,8 @@ public final class Gate {
         // Same order randomisation as jcstress, so runs are comparable with the CLI's.
         Collections.shuffle(program);
 
-        System.out.println("Gate: running " + program.size() + " fork(s) of " + checks.size() + " check(s)");
+        System.out.println("Gate: running " + program.size() + " fork(s) of " + checks.size() + " check(s)"
+                + " (jcstress set-up and VM probing took " + seconds(setUp) + " s)");
         DiskWriteCollector blob = new DiskWriteCollector(opts.getResultFile());
         Progress progress = new Progress(checks, planned);
         SerializedBufferCollector sink = new SerializedBufferCollector(MuxCollector.of(blob, progress));
@@ -489,6 +493,10 @@ public final class Gate {
     /** A TSV cell: newlines become the two characters \n, tabs become spaces. */
     static String cell(String s) {
         return s.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n").replace('\t', ' ');
+    }
+
+    private static long seconds(long sinceNanos) {
+        return TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - sinceNanos);
     }
 
     private static String oneLine(String s) {
