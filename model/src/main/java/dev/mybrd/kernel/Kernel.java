@@ -44,6 +44,7 @@ public final class Kernel {
     private final Printk printk = new Printk();
     private final List<IntConsumer> quiescentStateListeners = new CopyOnWriteArrayList<>();
     private final List<Throwable> oopses = new CopyOnWriteArrayList<>();
+    private final List<Consumer<AtomicSleepBug>> atomicSleepListeners = new CopyOnWriteArrayList<>();
 
     /** A machine with {@link #DEFAULT_NR_CPUS} CPUs. */
     public Kernel() {
@@ -319,6 +320,11 @@ public final class Kernel {
         hungTaskNanos = nanos;
     }
 
+    /** The bound after which a sleeping task is reported hung, in nanoseconds. */
+    public long hungTaskTimeout() {
+        return hungTaskNanos;
+    }
+
     // ---- kernel threads ------------------------------------------------------------------------
 
     /**
@@ -417,12 +423,24 @@ public final class Kernel {
     public void mightSleep(String what) {
         Cpu cpu = thisCpu();
         if (cpu.inAtomic() || cpu.irqsDisabled()) {
-            throw new AtomicSleepBug("BUG: sleeping function called from invalid context: " + what
+            AtomicSleepBug bug = new AtomicSleepBug("BUG: sleeping function called from invalid context: " + what
                     + " by task " + current() + " in " + cpu.context() + " context (in_atomic(): "
                     + (cpu.inAtomic() ? 1 : 0) + ", irqs_disabled(): " + (cpu.irqsDisabled() ? 1 : 0)
                     + ", " + cpu.describe() + ")"
                     + (current().heldLocks().isEmpty() ? "" : ", holding " + current().heldLocks()));
+            for (Consumer<AtomicSleepBug> l : atomicSleepListeners) {
+                l.accept(bug);
+            }
+            throw bug;
         }
+    }
+
+    /**
+     * Registers a listener told of every {@code might_sleep()} report just before it is thrown, on the
+     * reporting task's thread (lockdep-lite keeps it with its own reports). It must not throw.
+     */
+    public void addAtomicSleepListener(Consumer<AtomicSleepBug> listener) {
+        atomicSleepListeners.add(listener);
     }
 
     // ---- preemption ----------------------------------------------------------------------------
@@ -435,8 +453,9 @@ public final class Kernel {
     /** {@code preempt_enable()}; underflow is a bug. */
     public void preemptEnable() {
         Cpu cpu = thisCpu();
-        KernelBug.bugOn((cpu.preemptCount() & Cpu.PREEMPT_MASK) == 0,
-                "preempt_enable() without preempt_disable() on " + cpu.describe());
+        if ((cpu.preemptCount() & Cpu.PREEMPT_MASK) == 0) {
+            throw new KernelBug("kernel BUG: preempt_enable() without preempt_disable() on " + cpu.describe());
+        }
         cpu.addPreemptCount(-Cpu.PREEMPT_OFFSET);
     }
 
@@ -521,7 +540,7 @@ public final class Kernel {
     /** {@code raise_softirq_irqoff(nr)}: caller has IRQs disabled. */
     public void raiseSoftirqIrqoff(Softirq nr) {
         Cpu cpu = thisCpu();
-        KernelBug.bugOn(!cpu.irqsDisabled(), "raise_softirq_irqoff with IRQs enabled on " + cpu.describe());
+        KernelBug.bugOn(!cpu.irqsDisabled(), () -> "raise_softirq_irqoff with IRQs enabled on " + cpu.describe());
         cpu.orSoftirqPending(nr.bit());
     }
 
@@ -548,9 +567,9 @@ public final class Kernel {
     public void localBhEnable() {
         Cpu cpu = thisCpu();
         KernelBug.bugOn(cpu.inIrq() || cpu.irqsDisabled(),
-                "local_bh_enable() in hardirq context or with IRQs disabled: " + cpu.describe());
+                () -> "local_bh_enable() in hardirq context or with IRQs disabled: " + cpu.describe());
         KernelBug.bugOn((cpu.preemptCount() & Cpu.SOFTIRQ_MASK) < Cpu.SOFTIRQ_DISABLE_OFFSET,
-                "local_bh_enable() without local_bh_disable(): " + cpu.describe());
+                () -> "local_bh_enable() without local_bh_disable(): " + cpu.describe());
         cpu.addPreemptCount(-(Cpu.SOFTIRQ_DISABLE_OFFSET - 1));
         if (!cpu.inInterrupt() && cpu.softirqPending() != 0) {
             boolean flags = localIrqSave();
