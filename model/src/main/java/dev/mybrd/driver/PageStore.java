@@ -58,8 +58,9 @@ public final class PageStore {
         rcu.readLock();
         Page page = pages.lookup(idx);
         rcu.readUnlock();
-        KernelBug.bugOn(page != null && page.index() != idx,
-                "page at index " + idx + " has page->index " + (page == null ? -1 : page.index()));
+        if (page != null && page.index() != idx) {
+            throw new KernelBug("kernel BUG: page at index " + idx + " has page->index " + page.index());
+        }
         return page;
     }
 
@@ -85,15 +86,15 @@ public final class PageStore {
         }
         page.setIndex(idx);
         Page stored = store(idx, page);
-        if (zeroLate && stored == page) {
-            PageAllocator.clearPage(page);
-        }
-        page = stored;
         if (locked) {
             mybrdLock.unlock();
         }
         pages.preloadEnd();
-        return page;
+        if (zeroLate && stored == page) {
+            kernel.schedule(); // cond_resched(): the published page waits, uninitialised
+            PageAllocator.clearPage(page);
+        }
+        return stored;
     }
 
     /**
@@ -110,7 +111,7 @@ public final class PageStore {
         }
         allocator.freePage(ours);
         Page winner = pages.lookup(idx);
-        KernelBug.bugOn(winner == null, "radix_tree_insert said -EEXIST but index " + idx + " is empty");
+        KernelBug.bugOn(winner == null, () -> "radix_tree_insert said -EEXIST but index " + idx + " is empty");
         return winner;
     }
 
@@ -147,7 +148,9 @@ public final class PageStore {
 
     private void copyToPage(byte[] src, int srcOff, long sector, int len) {
         Page page = lookupPage(sector);
-        KernelBug.bugOn(page == null, "copy_to_brd: no page for sector " + sector);
+        if (page == null) {
+            throw new KernelBug("kernel BUG: copy_to_brd: no page for sector " + sector);
+        }
         kernel.preemptDisable(); // kmap_atomic
         System.arraycopy(src, srcOff, page.kmap(), offsetInPage(sector), len);
         kernel.preemptEnable(); // kunmap_atomic
