@@ -29,8 +29,17 @@ public enum Bug {
     MYBRD_TWO_PAGE_SETUP,
     /**
      * Publication before initialisation: the page is allocated without {@code __GFP_ZERO} and cleared
-     * only after {@code radix_tree_insert} has published it, so a concurrent reader can copy the
-     * allocator's poison. Breaks P5 (a reader never sees an uninitialised page).
+     * only after {@code radix_tree_insert} has published it, once the lock is dropped and after a
+     * {@code cond_resched()}, so a concurrent reader can copy the allocator's poison, and the late
+     * clear can wipe a concurrent writer's data. Breaks P5 (a reader never sees an uninitialised page).
      */
-    ZERO_AFTER_PUBLISH
+    ZERO_AFTER_PUBLISH,
+    /**
+     * mybrd ch03's accounting leak (spec section 2.8 item 6): {@code mybrd_make_request_fn} calls
+     * {@code generic_start_io_acct} for every bio but {@code generic_end_io_acct} only on success; a
+     * bio that fails (a write that gets {@code -ENOSPC}, a discard that is not page-aligned) is ended
+     * with {@code bio_io_error} and its {@code in_flight} is never given back. After the I/O stops,
+     * {@code in_flight} stays above 0 and {@code io_ticks} keeps growing. Breaks P19.
+     */
+    IN_FLIGHT_LEAK_ON_ERROR
 }

@@ -5,6 +5,8 @@ import dev.mybrd.block.BioVec;
 import dev.mybrd.block.BlkCore;
 import dev.mybrd.block.BlkStatus;
 import dev.mybrd.block.Gendisk;
+import dev.mybrd.block.Jiffies;
+import dev.mybrd.block.PartStat;
 import dev.mybrd.block.QueueLimits;
 import dev.mybrd.block.ReqOp;
 import dev.mybrd.block.RequestQueue;
@@ -31,6 +33,14 @@ import java.util.Set;
  * <p><b>Where this differs from the mybrd code.</b> The default model is the corrected driver: where
  * mybrd's code has a defect (spec section 2.8) the model follows brd, and the defect is available
  * as a {@link Bug}. mybrd advertises discard but never handles it; the model handles it as brd does.
+ *
+ * <p><b>Statistics.</b> Every bio that reaches the driver is accounted as mybrd's ch02/ch03 code
+ * does it: {@code generic_start_io_acct} on entry ({@code ios}, {@code sectors}, {@code in_flight}),
+ * {@code bio_endio}, then {@code generic_end_io_acct} ({@code ticks}, {@code in_flight} back down),
+ * into the disk's {@code part0} ({@link #stats()}, {@code /sys/block/mybrd/stat}). Discards count as
+ * writes ({@code bio_data_dir}). mybrd's master branch removed these calls, so there the stat file
+ * stays at zero; the model keeps ch03's accounting. Unlike ch03 the model also ends the accounting
+ * when the bio fails; ch03's leak is {@link Bug#IN_FLIGHT_LEAK_ON_ERROR}.
  *
  * <p><b>Atomicity.</b> A bio is not atomic: a segment spanning two pages is copied one page at a
  * time, and concurrent overlapping I/O may tear. Single-page operations are linearizable per sector;
@@ -100,6 +110,8 @@ public final class MyBrd {
     private final PageStore pages;
     private final RequestQueue queue;
     private final Gendisk disk;
+    private final Jiffies jiffies = new Jiffies();
+    private final PartStat stats;
 
     /** {@code mybrd_alloc()}: builds the queue, the page store and the disk. */
     public MyBrd(Kernel kernel, Config config) {
@@ -109,8 +121,10 @@ public final class MyBrd {
         this.kernel = kernel;
         this.config = config;
         this.mybrdLock = new SpinLock(kernel, "mybrd_lock");
-        this.pages = new PageStore(kernel, new Rcu(kernel), new PageAllocator(kernel, config.pageLimit()),
+        Rcu rcu = new Rcu(kernel);
+        this.pages = new PageStore(kernel, rcu, new PageAllocator(kernel, config.pageLimit()),
                 mybrdLock, config.bugs());
+        this.stats = new PartStat(kernel, rcu, jiffies);
         this.queue = new RequestQueue(this::makeRequest,
                 new QueueLimits(config.logicalBlockSize(), MYBRD_MAX_HW_SECTORS, true), this);
         this.disk = new Gendisk(MYBRD_MAJOR, MYBRD_FIRST_MINOR, 1, "mybrd",
@@ -138,6 +152,16 @@ public final class MyBrd {
         return pages;
     }
 
+    /** The disk's I/O statistics ({@code disk->part0}); {@code stats().partStatShow()} is its stat file. */
+    public PartStat stats() {
+        return stats;
+    }
+
+    /** {@code jiffies} as this disk's statistics see it; advance it to let time pass. */
+    public Jiffies jiffies() {
+        return jiffies;
+    }
+
     /** {@code mybrd->mybrd_lock}. */
     public SpinLock mybrdLock() {
         return mybrdLock;
@@ -148,28 +172,40 @@ public final class MyBrd {
         BlkCore.genericMakeRequest(kernel, disk, bio);
     }
 
-    /** {@code mybrd_make_request_fn(q, bio)}. */
+    /**
+     * {@code mybrd_make_request_fn(q, bio)}: accounts the bio, moves its data, ends it, and ends the
+     * accounting (which ch03 forgot on the error path: {@link Bug#IN_FLIGHT_LEAK_ON_ERROR}).
+     */
     private void makeRequest(RequestQueue q, Bio bio) {
+        int rw = bio.op().isWrite() ? PartStat.WRITE : PartStat.READ;
+        long startTime = jiffies.get();
+        stats.genericStartIoAcct(rw, bio.sectors());
+        BlkStatus status = transfer(bio);
+        bio.endio(status);
+        if (status == BlkStatus.OK || !config.bugs().contains(Bug.IN_FLIGHT_LEAK_ON_ERROR)) {
+            stats.genericEndIoAcct(rw, startTime);
+        }
+    }
+
+    /** The bio's work: a discard, or each segment in turn until one fails. */
+    private BlkStatus transfer(Bio bio) {
         long sector = bio.sector();
         if (bio.op() == ReqOp.DISCARD) {
             if ((sector & (PageStore.PAGE_SECTORS - 1)) != 0 || bio.size() % Page.PAGE_SIZE != 0) {
                 kernel.printk("mybrd: discard not page-aligned: " + bio);
-                bio.ioError();
-                return;
+                return BlkStatus.IOERR;
             }
             pages.discard(sector, bio.size());
-            bio.endio(BlkStatus.OK);
-            return;
+            return BlkStatus.OK;
         }
-        int err = 0;
         for (BioVec vec : bio.vecs()) {
-            err = doBvec(vec, bio.op(), sector);
+            int err = doBvec(vec, bio.op(), sector);
             if (err != 0) {
-                break;
+                return BlkStatus.of(err);
             }
             sector += vec.len() >> Bio.SECTOR_SHIFT;
         }
-        bio.endio(BlkStatus.of(err));
+        return BlkStatus.OK;
     }
 
     /** {@code brd_do_bvec}: one segment in or out; 0 or {@code -ENOSPC}. */
