@@ -57,7 +57,7 @@ public final class RamDiskChecks {
      * scenarios.
      */
     private static Options<?, ?> perSectorModel(Class<?> testClass) {
-        return new ModelCheckingOptions().iterations(8).invocationsPerIteration(150)
+        return new ModelCheckingOptions().iterations(5).invocationsPerIteration(100)
                 .threads(2).actorsPerThread(2).actorsBefore(1).actorsAfter(2)
                 .sequentialSpecification(RamDiskSpec.class)
                 .addCustomScenario(Scenarios.of(testClass)
