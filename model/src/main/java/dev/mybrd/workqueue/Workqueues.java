@@ -456,19 +456,22 @@ public final class Workqueues implements AutoCloseable {
         }
         shutDown = true;
         List<String> problems = new ArrayList<>();
+        // Snapshot each pool's kworkers under its lock: dying kworkers detach themselves concurrently.
+        List<Worker> dying = new ArrayList<>();
         for (WorkerPool pool : pools) {
             kernel.runOn(pool.cpu, "wq_shutdown", () -> {
                 pool.lock.lockIrq();
                 for (Worker w : pool.workers) {
                     w.flags |= Worker.WORKER_DIE;
+                    dying.add(w);
                     kernel.wakeUpProcess(w.task);
                 }
                 pool.lock.unlockIrq();
             });
         }
         long deadline = System.currentTimeMillis() + SHUTDOWN_BOUND_MILLIS;
-        for (WorkerPool pool : pools) {
-            for (Worker w : new ArrayList<>(pool.workers)) {
+        {
+            for (Worker w : dying) {
                 try {
                     w.thread.join(Math.max(1, deadline - System.currentTimeMillis()));
                 } catch (InterruptedException e) {
