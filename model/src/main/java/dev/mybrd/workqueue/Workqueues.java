@@ -470,16 +470,14 @@ public final class Workqueues implements AutoCloseable {
             });
         }
         long deadline = System.currentTimeMillis() + SHUTDOWN_BOUND_MILLIS;
-        {
-            for (Worker w : dying) {
-                try {
-                    w.thread.join(Math.max(1, deadline - System.currentTimeMillis()));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                if (w.thread.isAlive()) {
-                    problems.add(w.comm + " did not exit" + (w.currentWork == null ? "" : ", still executing " + w.currentWork));
-                }
+        for (Worker w : dying) {
+            try {
+                w.thread.join(Math.max(1, deadline - System.currentTimeMillis()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            if (w.thread.isAlive()) {
+                problems.add(w.comm + " did not exit" + (w.currentWork == null ? "" : ", still executing " + w.currentWork));
             }
         }
         for (WorkerPool pool : pools) {

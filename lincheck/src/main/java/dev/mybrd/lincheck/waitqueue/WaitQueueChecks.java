@@ -6,11 +6,8 @@ import dev.mybrd.check.Catalog;
 import dev.mybrd.check.Check;
 import dev.mybrd.check.Expect;
 import dev.mybrd.check.LincheckCheck;
-import dev.mybrd.check.ScenarioCheck;
 import dev.mybrd.check.Scenarios;
-import dev.mybrd.sched.WaitBug;
 import java.util.List;
-import java.util.Set;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Options;
 
