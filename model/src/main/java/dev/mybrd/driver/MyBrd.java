@@ -65,8 +65,16 @@ public final class MyBrd {
      * @param pageLimit most pages the allocator hands out (default: enough for the whole disk); a
      *        write that needs more fails with {@code -ENOSPC}
      * @param bugs seeded bugs to switch on (default none)
+     * @param queueMode {@code queue_mode}: bio (default), rq or mq
+     * @param irqMode {@code irqmode}: none (default), softirq or timer
+     * @param completionNsec null_blk's {@code completion_nsec}: the timer delay in {@code irqmode=timer}
+     * @param injection fault injection (default none)
      */
-    public record Config(long capacityBytes, int logicalBlockSize, long pageLimit, Set<Bug> bugs) {
+    public record Config(long capacityBytes, int logicalBlockSize, long pageLimit, Set<Bug> bugs,
+            QueueMode queueMode, IrqMode irqMode, long completionNsec, Injection injection) {
+        /** null_blk's default {@code completion_nsec}: 10 microseconds. */
+        public static final long DEFAULT_COMPLETION_NSEC = 10_000;
+
         public Config {
             if (capacityBytes <= 0 || capacityBytes % Page.PAGE_SIZE != 0) {
                 throw new IllegalArgumentException("capacity must be a positive multiple of 4096 bytes, got "
@@ -76,31 +84,64 @@ public final class MyBrd {
                 throw new IllegalArgumentException("page limit must be >= 0, got " + pageLimit);
             }
             new QueueLimits(logicalBlockSize, MYBRD_MAX_HW_SECTORS, true);
+            if (queueMode == null || irqMode == null || injection == null) {
+                throw new IllegalArgumentException("queue_mode, irqmode and injection must be set");
+            }
+            if (completionNsec < 0) {
+                throw new IllegalArgumentException("completion_nsec must be >= 0, got " + completionNsec);
+            }
+            if (queueMode == QueueMode.BIO && irqMode != IrqMode.NONE) {
+                throw new IllegalArgumentException("irqmode=" + irqMode.label()
+                        + " needs queue_mode rq or mq: bio-mode ends every bio inline (-EINVAL)");
+            }
             bugs = Collections.unmodifiableSet(bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs));
         }
 
         /** 4 MiB, 512-byte logical blocks, no page limit beyond the disk, no bugs. */
         public static Config defaults() {
-            return new Config(MYBRD_SIZE_4M, Bio.SECTOR_SIZE, MYBRD_SIZE_4M / Page.PAGE_SIZE, Set.of());
+            return new Config(MYBRD_SIZE_4M, Bio.SECTOR_SIZE, MYBRD_SIZE_4M / Page.PAGE_SIZE, Set.of(),
+                    QueueMode.BIO, IrqMode.NONE, DEFAULT_COMPLETION_NSEC, Injection.none());
         }
 
         public Config withCapacity(long bytes) {
-            return new Config(bytes, logicalBlockSize, Math.max(pageLimit, bytes / Page.PAGE_SIZE), bugs);
+            return new Config(bytes, logicalBlockSize, Math.max(pageLimit, bytes / Page.PAGE_SIZE), bugs,
+                    queueMode, irqMode, completionNsec, injection);
         }
 
         public Config withLogicalBlockSize(int bytes) {
-            return new Config(capacityBytes, bytes, pageLimit, bugs);
+            return new Config(capacityBytes, bytes, pageLimit, bugs, queueMode, irqMode, completionNsec, injection);
         }
 
         public Config withPageLimit(long pages) {
-            return new Config(capacityBytes, logicalBlockSize, pages, bugs);
+            return new Config(capacityBytes, logicalBlockSize, pages, bugs, queueMode, irqMode, completionNsec,
+                    injection);
         }
 
         /** This configuration with one more seeded bug. */
         public Config withBug(Bug bug) {
             EnumSet<Bug> more = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
             more.add(bug);
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, more);
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, more, queueMode, irqMode, completionNsec,
+                    injection);
+        }
+
+        public Config withQueueMode(QueueMode mode) {
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, mode, irqMode, completionNsec,
+                    injection);
+        }
+
+        public Config withIrqMode(IrqMode mode) {
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, mode, completionNsec,
+                    injection);
+        }
+
+        public Config withCompletionNsec(long nsec) {
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, nsec, injection);
+        }
+
+        public Config withInjection(Injection inject) {
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, completionNsec,
+                    inject);
         }
     }
 
@@ -117,6 +158,10 @@ public final class MyBrd {
     public MyBrd(Kernel kernel, Config config) {
         if (kernel == null || config == null) {
             throw new IllegalArgumentException("MyBrd needs a kernel and a config");
+        }
+        if (config.queueMode() != QueueMode.BIO) {
+            throw new UnsupportedOperationException("queue_mode=" + config.queueMode().label()
+                    + " is not modelled yet");
         }
         this.kernel = kernel;
         this.config = config;
