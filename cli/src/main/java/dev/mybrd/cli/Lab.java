@@ -2,6 +2,8 @@ package dev.mybrd.cli;
 
 import dev.mybrd.check.Catalog;
 import dev.mybrd.check.Check;
+import dev.mybrd.race.Race;
+import dev.mybrd.race.Races;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -45,6 +47,8 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  ./lab check ramdisk                  one chapter",
             "  ./lab check ramdisk --only per-sector-mc --trace",
             "  ./lab check --no-stress --json lab-results/verdicts.json",
+            "  ./lab races                          the race catalog",
+            "  ./lab race KR-20                     reproduce one race, then run its fix",
             "",
             "Exit codes: 0 every verdict as expected, 1 one is not, 2 usage error (nothing run).",
             "Colour only on a terminal; set NO_COLOR to turn it off."
@@ -63,13 +67,21 @@ public final class Lab implements Callable<Integer> {
      * @param checks the Lincheck checks of every chapter
      * @param stress the jcstress side
      * @param style colour or not
+     * @param races the race catalog
+     * @param resultsDir where runs leave their files ({@code lab-results/})
      */
-    public record Env(Supplier<List<Check>> checks, Stress stress, Style style) {
+    public record Env(Supplier<List<Check>> checks, Stress stress, Style style, Supplier<List<Race>> races,
+                      Path resultsDir) {
+        /** The chapters' checks, without a race catalog of its own (the tests' usual setup). */
+        public Env(Supplier<List<Check>> checks, Stress stress, Style style) {
+            this(checks, stress, style, Races::all, Path.of("lab-results"));
+        }
+
         /** The real thing, with paths relative to the working directory (./lab runs from the root). */
         public static Env real() {
             return new Env(Catalog::all,
                     new JcstressGate(Path.of("stress", "target", "jcstress.jar"), Path.of("lab-results")),
-                    Style.detect());
+                    Style.detect(), Races::all, Path.of("lab-results"));
         }
     }
 
@@ -85,6 +97,8 @@ public final class Lab implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Lab());
         cl.addSubcommand(new ListCommand(env));
         cl.addSubcommand(new CheckCommand(env));
+        cl.addSubcommand(new RacesCommand(env));
+        cl.addSubcommand(new RaceCommand(env));
         cl.setColorScheme(Help.defaultColorScheme(env.style().color() ? Help.Ansi.ON : Help.Ansi.OFF));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {

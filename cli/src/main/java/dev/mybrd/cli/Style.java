@@ -84,4 +84,9 @@ public final class Style {
     private String paint(String code, String s) {
         return color && !s.isEmpty() ? code + s + RESET : s;
     }
+
+    /** {@code text} without colour escape codes (for files). */
+    static String strip(String text) {
+        return text.replaceAll("\u001b\\[[0-9;]*m", "");
+    }
 }

@@ -55,6 +55,12 @@ public final class Catalog {
         return names;
     }
 
+    /** The catalogued check {@code chapter/name}; an unknown one is a programming error. */
+    public static Check find(String chapter, String name) {
+        return all().stream().filter(c -> c.chapter().equals(chapter) && c.name().equals(name)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no check " + chapter + "/" + name));
+    }
+
     /** The checks of one chapter. */
     public static List<Check> chapter(String chapter) {
         return all().stream().filter(c -> c.chapter().equals(chapter)).toList();
