@@ -1,12 +1,18 @@
 package dev.mybrd.race;
 
+import static dev.mybrd.check.Scenarios.call;
+
 import dev.mybrd.check.Catalog;
 import dev.mybrd.check.Check;
 import dev.mybrd.check.Expect;
+import dev.mybrd.check.LincheckCheck;
+import dev.mybrd.check.Scenarios;
+import dev.mybrd.lincheck.freeze.FreezeCycles;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 
 /**
  * The race catalog: every reproducible race, in id order. A race reuses a chapter's check where the
@@ -23,6 +29,7 @@ public final class Races {
     /** Every race, in id order. */
     public static List<Race> all() {
         List<Race> races = new ArrayList<>();
+        races.add(kr18());
         races.add(kr19());
         races.add(kr20());
         races.add(mybrd06());
@@ -58,6 +65,27 @@ public final class Races {
 
     private static Probe stress(String simpleName, Expect expect) {
         return new Probe.Jcstress(simpleName, expect);
+    }
+
+    static Race kr18() {
+        String property = "P30 a freezer returns once the queue drains";
+        return new Race("KR-18", "7996a8b5511a", "blk-mq: fix hang caused by freeze/unfreeze sequence",
+                "blk-mq queue freeze", Symptom.HANG,
+                "an unfreeze that brought mq_freeze_depth to 0 revives q_usage_counter after a new freeze has"
+                        + " killed it again: the freezer waits for a live counter to reach zero, forever",
+                List.of(owned("KR-18", freezeCycles("kr18-v44-freeze-unfreeze", Expect.CATCHES_BUG, property,
+                        FreezeCycles.V44.class))),
+                List.of(owned("KR-18", freezeCycles("kr18-freeze-lock", Expect.HOLDS, property,
+                        FreezeCycles.FreezeLock.class))));
+    }
+
+    /** Two tasks each freezing and unfreezing the queue once, every interleaving up to the budget. */
+    private static Check freezeCycles(String name, Expect expect, String property, Class<?> testClass) {
+        return new LincheckCheck(CHAPTER, name, property, expect, testClass,
+                () -> new ModelCheckingOptions().iterations(0).invocationsPerIteration(600)
+                        .addCustomScenario(Scenarios.of(testClass)
+                                .thread(call("freezeCycle", 0))
+                                .thread(call("freezeCycle", 1)).build()));
     }
 
     static Race kr19() {
