@@ -45,8 +45,10 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  ./lab check ramdisk                  one chapter",
             "  ./lab check ramdisk --only per-sector-mc --trace",
             "  ./lab check --no-stress --json lab-results/verdicts.json",
+            "  ./lab io --jobs 4 --ops 100000       a verified workload through the RAM disk",
             "",
-            "Exit codes: 0 every verdict as expected, 1 one is not, 2 usage error (nothing run).",
+            "Exit codes: 0 every verdict as expected (io: every bio accounted for and right), 1 not,"
+                    + " 2 usage error (nothing run).",
             "Colour only on a terminal; set NO_COLOR to turn it off."
         })
 public final class Lab implements Callable<Integer> {
@@ -63,13 +65,19 @@ public final class Lab implements Callable<Integer> {
      * @param checks the Lincheck checks of every chapter
      * @param stress the jcstress side
      * @param style colour or not
+     * @param devices the device {@code lab io} drives
      */
-    public record Env(Supplier<List<Check>> checks, Stress stress, Style style) {
+    public record Env(Supplier<List<Check>> checks, Stress stress, Style style, IoDevices devices) {
+        /** An environment whose {@code lab io} drives the real mybrd. */
+        public Env(Supplier<List<Check>> checks, Stress stress, Style style) {
+            this(checks, stress, style, IoDevices.MYBRD);
+        }
+
         /** The real thing, with paths relative to the working directory (./lab runs from the root). */
         public static Env real() {
             return new Env(Catalog::all,
                     new JcstressGate(Path.of("stress", "target", "jcstress.jar"), Path.of("lab-results")),
-                    Style.detect());
+                    Style.detect(), IoDevices.MYBRD);
         }
     }
 
@@ -85,6 +93,7 @@ public final class Lab implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Lab());
         cl.addSubcommand(new ListCommand(env));
         cl.addSubcommand(new CheckCommand(env));
+        cl.addSubcommand(new IoCommand(env));
         cl.setColorScheme(Help.defaultColorScheme(env.style().color() ? Help.Ansi.ON : Help.Ansi.OFF));
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setParameterExceptionHandler((ex, args) -> {

@@ -39,6 +39,18 @@ public final class IoWorkload {
     private IoWorkload() {
     }
 
+    /**
+     * Checks that {@code spec} fits {@code target} without running anything.
+     *
+     * @throws IllegalArgumentException (-EINVAL) as {@link #run(IoSpec, IoTarget, long, Consumer)} would
+     */
+    public static void check(IoSpec spec, IoTarget target) {
+        if (spec == null || target == null) {
+            throw new IllegalArgumentException("io workload needs a spec and a target");
+        }
+        slice(spec, region(spec, target));
+    }
+
     /** Runs {@code spec} against {@code target} without progress reports. */
     public static IoResult run(IoSpec spec, IoTarget target) {
         return run(spec, target, 0, p -> { });
