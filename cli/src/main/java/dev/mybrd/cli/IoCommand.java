@@ -151,7 +151,8 @@ final class IoCommand implements Callable<Integer> {
     long timeoutSeconds;
 
     @Option(names = "--progress", paramLabel = "MS", defaultValue = "1000",
-            description = "A progress line on stderr every MS milliseconds, 0 for none (default: ${DEFAULT-VALUE}).")
+            description = "A progress line on stderr every MS milliseconds and at the end, 0 for none (default:"
+                    + " ${DEFAULT-VALUE}).")
     long progressMillis;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the counts and problems as JSON to FILE.")
@@ -172,7 +173,11 @@ final class IoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         out.println("io: " + header(plan));
         out.flush();
-        IoResult r = IoWorkload.run(plan.spec(), plan.target(), progressMillis, p -> progress(p, err));
+        IoResult r = IoWorkload.run(plan.spec(), plan.target(), progressMillis, p -> {
+            if (progressMillis > 0) {
+                progress(p, err);
+            }
+        });
         report(r, plan, out);
         if (json != null) {
             writeJson(r, plan, out);
