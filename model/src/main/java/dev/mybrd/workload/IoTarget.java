@@ -49,8 +49,8 @@ public interface IoTarget {
 
     /**
      * mybrd as a target. Bio-mode ends every bio inline and has neither requeues nor request timeouts,
-     * so both counters are empty there.
-     * <!-- When request mode and blk-mq land, read the driver's requeue and timeout counters here. -->
+     * so both counters are empty there. (When request mode and blk-mq land, this is where the
+     * driver's requeue and timeout counters are read.)
      */
     static IoTarget of(MyBrd brd) {
         return new IoTarget() {
