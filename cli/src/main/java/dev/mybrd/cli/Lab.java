@@ -47,10 +47,12 @@ import picocli.CommandLine.UnmatchedArgumentException;
             "  ./lab check ramdisk                  one chapter",
             "  ./lab check ramdisk --only per-sector-mc --trace",
             "  ./lab check --no-stress --json lab-results/verdicts.json",
+            "  ./lab io --jobs 4 --ops 100000       a verified workload through the RAM disk",
             "  ./lab races                          the race catalog",
             "  ./lab race KR-20                     reproduce one race, then run its fix",
             "",
-            "Exit codes: 0 every verdict as expected, 1 one is not, 2 usage error (nothing run).",
+            "Exit codes: 0 every verdict as expected (io: every bio accounted for and right), 1 not,"
+                    + " 2 usage error (nothing run).",
             "Colour only on a terminal; set NO_COLOR to turn it off."
         })
 public final class Lab implements Callable<Integer> {
@@ -67,21 +69,33 @@ public final class Lab implements Callable<Integer> {
      * @param checks the Lincheck checks of every chapter
      * @param stress the jcstress side
      * @param style colour or not
+     * @param devices the device {@code lab io} drives
      * @param races the race catalog
      * @param resultsDir where runs leave their files ({@code lab-results/})
      */
-    public record Env(Supplier<List<Check>> checks, Stress stress, Style style, Supplier<List<Race>> races,
-                      Path resultsDir) {
-        /** The chapters' checks, without a race catalog of its own (the tests' usual setup). */
+    public record Env(Supplier<List<Check>> checks, Stress stress, Style style, IoDevices devices,
+                      Supplier<List<Race>> races, Path resultsDir) {
+        /** The real mybrd for {@code lab io} and the real race catalog (the tests' usual setup). */
         public Env(Supplier<List<Check>> checks, Stress stress, Style style) {
-            this(checks, stress, style, Races::all, Path.of("lab-results"));
+            this(checks, stress, style, IoDevices.MYBRD, Races::all, Path.of("lab-results"));
+        }
+
+        /** As the three-argument form, with another device for {@code lab io}. */
+        public Env(Supplier<List<Check>> checks, Stress stress, Style style, IoDevices devices) {
+            this(checks, stress, style, devices, Races::all, Path.of("lab-results"));
+        }
+
+        /** As the three-argument form, with another race catalog and results directory. */
+        public Env(Supplier<List<Check>> checks, Stress stress, Style style, Supplier<List<Race>> races,
+                   Path resultsDir) {
+            this(checks, stress, style, IoDevices.MYBRD, races, resultsDir);
         }
 
         /** The real thing, with paths relative to the working directory (./lab runs from the root). */
         public static Env real() {
             return new Env(Catalog::all,
                     new JcstressGate(Path.of("stress", "target", "jcstress.jar"), Path.of("lab-results")),
-                    Style.detect(), Races::all, Path.of("lab-results"));
+                    Style.detect(), IoDevices.MYBRD, Races::all, Path.of("lab-results"));
         }
     }
 
@@ -97,6 +111,7 @@ public final class Lab implements Callable<Integer> {
         CommandLine cl = new CommandLine(new Lab());
         cl.addSubcommand(new ListCommand(env));
         cl.addSubcommand(new CheckCommand(env));
+        cl.addSubcommand(new IoCommand(env));
         cl.addSubcommand(new RacesCommand(env));
         cl.addSubcommand(new RaceCommand(env));
         cl.setColorScheme(Help.defaultColorScheme(env.style().color() ? Help.Ansi.ON : Help.Ansi.OFF));
