@@ -131,6 +131,39 @@ public final class BlkMqTagAlloc {
     }
 
     /**
+     * {@code bt_get}'s first turn, up to the point where it would call {@code io_schedule()}, for
+     * litmus tests that must not block: {@code __bt_get}; then {@code bt_wait_ptr},
+     * {@code prepare_to_wait}, {@code __bt_get}, run the hardware queue, {@code __bt_get}. A normal
+     * tag it got is returned as {@code blk_mq_get_tag} would (after {@code finish_wait}). Otherwise
+     * -1, with the task left exactly as {@code io_schedule()} would find it: in
+     * {@code TASK_UNINTERRUPTIBLE}, its entry queued. A free that comes later still wakes it through the
+     * wait queue; if it is still asleep once every free is done, nobody will wake it (the lost wake-up
+     * of P16). The caller holds the software context, as for {@link #getTag}.
+     */
+    public static int btGetUntilSchedule(BlkMqAllocData data) {
+        HctxTagState hctx = data.hctx;
+        BlkMqTags tags = hctx.tags();
+        BlkMqBitmapTags bt = tags.bitmapTags();
+        int tag = bt.btGetNoWait(hctx, data.ctx, tags.allocPolicy());
+        if (tag != -1) {
+            return tag + tags.nrReservedTags();
+        }
+        WaitQueueEntry wait = WaitQueueEntry.defineWait(data.q().kernel());
+        BtWaitState ws = bt.btWaitPtr(hctx);
+        ws.waitQueue().prepareToWait(wait, Task.TASK_UNINTERRUPTIBLE);
+        tag = bt.btGetNoWait(hctx, data.ctx, tags.allocPolicy());
+        if (tag == -1) {
+            data.q().runHwQueue(hctx);
+            tag = bt.btGetNoWait(hctx, data.ctx, tags.allocPolicy());
+        }
+        if (tag == -1) {
+            return -1;
+        }
+        ws.waitQueue().finishWait(wait);
+        return tag + tags.nrReservedTags();
+    }
+
+    /**
      * {@code blk_mq_put_tag(hctx, tag, last_tag)}: free {@code tag} of {@code hctx->tags}; under FIFO
      * policy a normal tag becomes {@code *last_tag}, the hint of the context the request was allocated
      * on. A tag outside the map is {@code BUG_ON}; a tag that is not held is a {@link KernelBug} too,
