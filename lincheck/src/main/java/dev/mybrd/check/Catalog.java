@@ -5,6 +5,7 @@ import dev.mybrd.lincheck.pageflags.PageFlagsChecks;
 import dev.mybrd.lincheck.percpu.PerCpuChecks;
 import dev.mybrd.lincheck.waitqueue.WaitQueueChecks;
 import dev.mybrd.lincheck.ida.IdaChecks;
+import dev.mybrd.lincheck.mqtags.MqTagsChecks;
 import dev.mybrd.lincheck.spinlock.SpinlockChecks;
 import dev.mybrd.lincheck.rcu.RcuChecks;
 import dev.mybrd.lincheck.workqueue.WorkQueueChecks;
@@ -28,6 +29,7 @@ public final class Catalog {
     public static final String SPINLOCK = "spinlock";
     public static final String RCU = "rcu";
     public static final String WORK_QUEUE = "work-queue";
+    public static final String MQ_TAGS = "mq-tags";
 
     private Catalog() {
     }
@@ -43,6 +45,7 @@ public final class Catalog {
         checks.addAll(SpinlockChecks.all());
         checks.addAll(RcuChecks.all());
         checks.addAll(WorkQueueChecks.all());
+        checks.addAll(MqTagsChecks.all());
         return checks;
     }
 

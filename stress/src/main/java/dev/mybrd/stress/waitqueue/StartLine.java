@@ -14,7 +14,7 @@ import java.lang.invoke.VarHandle;
  * not change what happens inside them: the store, the barrier (or its absence) and the load run
  * exactly as in the model. The correct twin waits at the same line.
  */
-final class StartLine {
+public final class StartLine {
     /** Spins before giving up on the partner (then the sample just runs unaligned). */
     private static final int MAX_SPINS = 1 << 20;
     private static final VarHandle ARRIVED;
@@ -30,7 +30,7 @@ final class StartLine {
     @SuppressWarnings("unused") private int arrived;
 
     /** Arrive, then wait until both actors have arrived. */
-    void await() {
+    public void await() {
         ARRIVED.getAndAdd(this, 1);
         for (int i = 0; i < MAX_SPINS && (int) ARRIVED.getAcquire(this) < 2; i++) {
             Thread.onSpinWait();
