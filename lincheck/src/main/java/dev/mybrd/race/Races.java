@@ -8,6 +8,7 @@ import dev.mybrd.check.Expect;
 import dev.mybrd.check.LincheckCheck;
 import dev.mybrd.check.Scenarios;
 import dev.mybrd.lincheck.freeze.FreezeCycles;
+import dev.mybrd.lincheck.nullblk.PowerOffVsRmdir;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -32,6 +33,7 @@ public final class Races {
         races.add(kr18());
         races.add(kr19());
         races.add(kr20());
+        races.add(kr22());
         races.add(mybrd06());
         races.add(g01());
         races.sort((a, b) -> order(a.id()).compareTo(order(b.id())));
@@ -106,6 +108,26 @@ public final class Races {
                         stress("FirstWriteRaceWithoutRecheck", Expect.CATCHES_BUG)),
                 List.of(chapterCheck(Catalog.RAMDISK, "per-sector-mc"),
                         stress("FirstWriteRace", Expect.HOLDS)));
+    }
+
+    static Race kr22() {
+        String property = "exactly one remover deletes the device";
+        return new Race("KR-22", "7602843fd873", "block: null_blk: fix race condition for null_del_dev",
+                "null_blk configfs", Symptom.CRASH,
+                "echo 0 > power and rmdir of the device's configfs directory both see NULLB_DEV_FL_UP set and both"
+                        + " call null_del_dev: the second dereferences the device the first freed",
+                List.of(owned("KR-22", racing("kr22-test-then-clear", Expect.CATCHES_BUG, property,
+                        PowerOffVsRmdir.TestThenClear.class, "powerOff", "rmdir"))),
+                List.of(owned("KR-22", racing("kr22-test-and-clear", Expect.HOLDS, property,
+                        PowerOffVsRmdir.TestAndClear.class, "powerOff", "rmdir"))));
+    }
+
+    /** Model checking of one operation per thread, every interleaving up to the budget. */
+    private static Check racing(String name, Expect expect, String property, Class<?> testClass, String first,
+                                String second) {
+        return new LincheckCheck(CHAPTER, name, property, expect, testClass,
+                () -> new ModelCheckingOptions().iterations(0).invocationsPerIteration(600)
+                        .addCustomScenario(Scenarios.of(testClass).thread(call(first)).thread(call(second)).build()));
     }
 
     static Race mybrd06() {
