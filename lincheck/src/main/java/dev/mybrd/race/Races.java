@@ -9,6 +9,9 @@ import dev.mybrd.check.LincheckCheck;
 import dev.mybrd.check.Scenarios;
 import dev.mybrd.lincheck.freeze.FreezeCycles;
 import dev.mybrd.lincheck.nullblk.PowerOffVsRmdir;
+import dev.mybrd.lincheck.sb.DispatchRestart;
+import dev.mybrd.lincheck.sb.MarkTagWait;
+import dev.mybrd.lincheck.sb.TagWakeupAll;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -30,6 +33,9 @@ public final class Races {
     /** Every race, in id order. */
     public static List<Race> all() {
         List<Race> races = new ArrayList<>();
+        races.add(kr01());
+        races.add(kr10());
+        races.add(kr11());
         races.add(kr18());
         races.add(kr19());
         races.add(kr20());
@@ -67,6 +73,43 @@ public final class Races {
 
     private static Probe stress(String simpleName, Expect expect) {
         return new Probe.Jcstress(simpleName, expect);
+    }
+
+    static Race kr01() {
+        return storeBuffering("KR-01", "8ee1b7b9d876",
+                "blk-mq: fix waitqueue_active without memory barrier in block/blk-mq-tag.c", "blk-mq tags",
+                "blk_mq_tag_update_depth stores the new depth and reads waitqueue_active() with no barrier in"
+                        + " between; bt_get, queued and past its own barrier, reads the old depth: both miss",
+                "kr01", TagWakeupAll.NoBarrier.class, TagWakeupAll.WithBarrier.class, "updateDepth", "btGet");
+    }
+
+    static Race kr10() {
+        return storeBuffering("KR-10", "5266caaf5660", "blk-mq: fix IO hang from sbitmap wakeup race",
+                "blk-mq driver tags", "blk_mq_mark_tag_wait adds itself to the wait queue and retries the tag with"
+                        + " no barrier in between (a failed get writes nothing); the tag's release reads an empty"
+                        + " wait queue: both miss",
+                "kr10", MarkTagWait.NoBarrier.class, MarkTagWait.WithBarrier.class, "markTagWait", "putTag");
+    }
+
+    static Race kr11() {
+        return storeBuffering("KR-11", "d7d8535f377e",
+                "blk-mq: order adding requests to hctx->dispatch and checking SCHED_RESTART", "blk-mq dispatch",
+                "the dispatcher adds to hctx->dispatch then reads SCHED_RESTART, the restarter clears SCHED_RESTART"
+                        + " then reads hctx->dispatch, neither with a barrier: both miss and the requests stay put",
+                "kr11", DispatchRestart.NoBarriers.class, DispatchRestart.PairedBarriers.class, "dispatch", "restart");
+    }
+
+    /**
+     * A store-buffering race reduced to its accesses on explicit x86-TSO store buffers: the same two
+     * code paths, one per CPU, before the fix (caught by the class's validation) and after it.
+     */
+    private static Race storeBuffering(String id, String commit, String title, String subsystem, String summary,
+                                       String prefix, Class<?> buggy, Class<?> fixed, String first, String second) {
+        String property = "P11 no lost wake-up (store buffering, x86-TSO)";
+        return new Race(id, commit, title, subsystem, Symptom.LOST_WAKEUP, summary,
+                List.of(owned(id, racing(prefix + "-without-barrier", Expect.CATCHES_BUG, property, buggy, first,
+                        second))),
+                List.of(owned(id, racing(prefix + "-with-barrier", Expect.HOLDS, property, fixed, first, second))));
     }
 
     static Race kr18() {
