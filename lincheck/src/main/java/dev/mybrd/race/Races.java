@@ -34,6 +34,7 @@ public final class Races {
         races.add(kr20());
         races.add(mybrd06());
         races.add(g01());
+        races.addAll(SbitmapRaces.all());
         races.sort((a, b) -> order(a.id()).compareTo(order(b.id())));
         return races;
     }
