@@ -29,7 +29,7 @@ import java.util.Objects;
  *
  * <p>Simplifications: one allocation hint of 0 for every CPU (the kernel seeds per-CPU hints at
  * random; with a hint of 0 the search is the same first-fit the kernel does when a hint is 0); no
- * round-robin mode, shallow depth or resizing. Words are {@code long}s, so {@code shift} is 1 to 6.
+ * round-robin mode, shallow depth or resizing. Words are {@code long}s, so {@code shift} is 0 to 6.
  */
 public final class Sbitmap {
     /** How {@code sbitmap_deferred_clear} moves freed bits back. */

@@ -26,7 +26,7 @@ import java.util.Objects;
  * Kara's wording for KR-07): a waiter that queued itself while all tags were in use will see enough
  * frees after it to be woken; no free may be lost to the count. The designs:
  * <ul>
- * <li>{@link WakeUp#CMPXCHG_RESET}, v4.9 to v5.19: a per-queue {@code wait_cnt} counts frees down; the
+ * <li>{@link WakeUp#CMPXCHG_RESET}, v5.x up to v5.19 (the code 040b83fcecfb replaced): a per-queue {@code wait_cnt} counts frees down; the
  *     free that takes it to 0 resets it with {@code cmpxchg}, advances {@code wake_index} and wakes.
  *     KR-04: the reset comes before the wake, so a second waker can count the fresh batch down to 0
  *     and advance the index too; the first then advances it again, skipping a queue, and wakes its
@@ -70,7 +70,7 @@ public final class SbitmapQueue {
 
     /** Which kernel's {@code sbitmap_queue_wake_up} runs. */
     public enum WakeUp {
-        /** v4.9 to v5.19: reset {@code wait_cnt} by {@code cmpxchg}, advance the index, then wake (KR-04's bug). */
+        /** Up to v5.19: reset {@code wait_cnt} by {@code cmpxchg}, advance the index, then wake (KR-04's bug). */
         CMPXCHG_RESET,
         /** 040b83fcecfb (v6.0): wake, advance the index, reset; one decrement per call (KR-05's bug). */
         WAKE_FIRST,
@@ -206,7 +206,8 @@ public final class SbitmapQueue {
     /**
      * {@code sbitmap_queue_clear(sbq, nr, cpu)}: free tag {@code nr} into the deferred mask, then a
      * full barrier (pairs with {@code set_current_state} in the waiter: either the waker sees the
-     * waiter queued or the waiter's retry sees the free bit), then wake.
+     * waiter queued or the waiter's retry sees the free bit), then wake. The kernel's last step,
+     * moving {@code cpu}'s allocation hint to the freed tag, is left out with the hints.
      */
     public void clear(int nr) {
         sb.checkBit(nr);
@@ -344,7 +345,7 @@ public final class SbitmapQueue {
         return null;
     }
 
-    /** v4.9-v5.19 {@code __sbq_wake_up}: count down; the one reaching 0 resets, advances, wakes. */
+    /** Up to v5.19, {@code __sbq_wake_up}: count down; the one reaching 0 resets, advances, wakes. */
     private boolean wakeUpCmpxchgReset() {
         SbqWaitState w = wakePtr();
         if (w == null) {

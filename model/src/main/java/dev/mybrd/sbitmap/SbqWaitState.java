@@ -7,7 +7,7 @@ import java.lang.invoke.VarHandle;
 
 /**
  * {@code struct sbq_wait_state}: one of the {@value SbitmapQueue#SBQ_WAIT_QUEUES} wait queues of a
- * {@link SbitmapQueue} and, in the per-queue designs (v4.9 to v6.1), its {@code wait_cnt}: how many
+ * {@link SbitmapQueue} and, in the per-queue designs (up to v6.1), its {@code wait_cnt}: how many
  * more frees this queue waits for before it wakes a batch. The counter is an {@code atomic_t}: every
  * access is a VarHandle atomic ({@code atomic_read}/{@code atomic_set} opaque, the read-modify-writes
  * fully ordered as the kernel's value-returning atomics are).

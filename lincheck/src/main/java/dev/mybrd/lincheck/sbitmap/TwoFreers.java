@@ -45,7 +45,7 @@ public abstract class TwoFreers {
         return (waiters[0].woken() ? 1 : 0) + (waiters[1].woken() ? 1 : 0);
     }
 
-    /** v4.9-v5.19: reset by cmpxchg, advance the index, then wake (before 040b83fcecfb). */
+    /** Up to v5.19: reset by cmpxchg, advance the index, then wake (before 040b83fcecfb). */
     public static class CmpxchgReset extends TwoFreers {
         @Override
         protected SbitmapQueue.WakeUp variant() {
