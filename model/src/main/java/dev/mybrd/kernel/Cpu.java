@@ -48,6 +48,8 @@ public final class Cpu {
     private int preemptCount;
     private boolean irqsDisabled;
     private volatile int softirqPending;
+    /** Interrupts asserted while IRQs were off, oldest first; touched only by the CPU's owner. */
+    private final java.util.ArrayDeque<Runnable> pendingIrqs = new java.util.ArrayDeque<>();
 
     Cpu(int id) {
         this.id = id;
@@ -94,6 +96,16 @@ public final class Cpu {
 
     void setIrqsDisabled(boolean disabled) {
         irqsDisabled = disabled;
+    }
+
+    /** Holds an interrupt until IRQs are enabled again ({@link Kernel#raiseIrq}). */
+    void addPendingIrq(Runnable delivery) {
+        pendingIrqs.addLast(delivery);
+    }
+
+    /** The oldest held interrupt, or null. */
+    Runnable pollPendingIrq() {
+        return pendingIrqs.pollFirst();
     }
 
     /** {@code in_irq()}: serving a hardware interrupt. */

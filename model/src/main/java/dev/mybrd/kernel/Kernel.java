@@ -477,9 +477,10 @@ public final class Kernel {
         thisCpu().setIrqsDisabled(true);
     }
 
-    /** {@code local_irq_enable()}. */
+    /** {@code local_irq_enable()}; an interrupt held while IRQs were off is taken now. */
     public void localIrqEnable() {
         thisCpu().setIrqsDisabled(false);
+        deliverPendingIrqs();
     }
 
     /** {@code local_irq_save(flags)}: returns the saved flags (true = IRQs were disabled). */
@@ -490,9 +491,39 @@ public final class Kernel {
         return flags;
     }
 
-    /** {@code local_irq_restore(flags)}. */
+    /** {@code local_irq_restore(flags)}; restoring IRQs on takes an interrupt held meanwhile. */
     public void localIrqRestore(boolean flags) {
         thisCpu().setIrqsDisabled(flags);
+        if (!flags) {
+            deliverPendingIrqs();
+        }
+    }
+
+    /**
+     * A device asserts an interrupt on the current CPU. With IRQs on it is delivered at once, as
+     * {@link #hardirq}; with IRQs off the CPU holds it pending (the interrupt controller keeps the
+     * line asserted) and takes it the moment its task turns IRQs back on: {@code local_irq_enable},
+     * {@code local_irq_restore}, {@code spin_unlock_irq[restore]}. This is how a completion
+     * interrupt lands inside {@code _raw_spin_unlock_irqrestore} in a kernel backtrace.
+     */
+    public void raiseIrq(String name, Runnable handler) {
+        Cpu cpu = thisCpu();
+        if (!cpu.irqsDisabled()) {
+            hardirq(name, handler);
+            return;
+        }
+        cpu.addPendingIrq(() -> hardirq(name, handler));
+    }
+
+    private void deliverPendingIrqs() {
+        Cpu cpu = thisCpu();
+        while (!cpu.irqsDisabled()) {
+            Runnable irq = cpu.pollPendingIrq();
+            if (irq == null) {
+                return;
+            }
+            irq.run();
+        }
     }
 
     /**

@@ -268,6 +268,21 @@ public final class WaitQueueHead {
         wakeUp(Task.TASK_NORMAL, nr);
     }
 
+    /**
+     * {@code wake_up_nr(q, nr)} of v6.2 and later, which returns how many exclusive waiters it woke
+     * ("wait: Return number of exclusive waiters awaken", 2022; v4.4's {@code __wake_up} returns
+     * nothing). Used by the later kernels' sbitmap, which stops at the first queue that woke someone.
+     */
+    public int wakeUpNrCounted(int nr) {
+        checkNr(nr);
+        boolean flags = lock.lockIrqsave();
+        try {
+            return nr - wakeUpCommon(Task.TASK_NORMAL, nr);
+        } finally {
+            lock.unlockIrqrestore(flags);
+        }
+    }
+
     /** {@code wake_up_all(q)}. */
     public void wakeUpAll() {
         wakeUp(Task.TASK_NORMAL, 0);
@@ -303,9 +318,10 @@ public final class WaitQueueHead {
      * read before the wake function may unlink the current one), wake each entry, and stop once
      * {@code nr_exclusive} exclusive entries were really woken. The flags are read before the call
      * because a woken task may reuse its entry at once. A count of 0 never reaches 0 after the
-     * decrement, so it wakes everyone, as in C.
+     * decrement, so it wakes everyone, as in C. Returns the budget left (v6.2's
+     * {@code __wake_up_common} returns it too).
      */
-    private void wakeUpCommon(int mode, int nrExclusive) {
+    private int wakeUpCommon(int mode, int nrExclusive) {
         ListHead next;
         for (ListHead curr = taskList.next(); curr != taskList; curr = next) {
             next = curr.next();
@@ -316,6 +332,7 @@ public final class WaitQueueHead {
                 break;
             }
         }
+        return nrExclusive;
     }
 
     /**
