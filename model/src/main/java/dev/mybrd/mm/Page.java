@@ -79,6 +79,6 @@ public final class Page {
     }
 
     private String describe() {
-        return "index " + index + " @" + Integer.toHexString(System.identityHashCode(this));
+        return "index " + index;
     }
 }
