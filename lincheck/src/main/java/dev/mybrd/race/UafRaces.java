@@ -7,6 +7,7 @@ import dev.mybrd.check.Expect;
 import dev.mybrd.check.LincheckCheck;
 import dev.mybrd.check.Scenarios;
 import dev.mybrd.lincheck.uaf.BrdDiscard;
+import dev.mybrd.lincheck.uaf.StaleRequestIter;
 import java.util.ArrayList;
 import java.util.List;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
@@ -24,12 +25,33 @@ final class UafRaces {
 
     static List<Race> all() {
         List<Race> races = new ArrayList<>();
+        races.add(kr15());
         races.add(kr21());
         return races;
     }
 
     private static Probe owned(String raceId, Check check) {
         return new Probe.InProcess(new RaceCheck(raceId, check));
+    }
+
+    static Race kr15() {
+        String property = "a tag iterator never touches a freed request";
+        return new Race("KR-15", "bd63141d585b", "blk-mq: clear stale request in tags->rq[] before freeing one request pool",
+                "blk-mq tags", Symptom.USE_AFTER_FREE,
+                "a driver tag is set but its rqs[] entry still points at another queue's request; that queue's"
+                        + " pool is freed and blk_mq_tagset_busy_iter reads the stale request",
+                List.of(owned("KR-15", threeWay("kr15-ref-without-clear", Expect.CATCHES_BUG, property,
+                        StaleRequestIter.RefWithoutClear.class))),
+                List.of(owned("KR-15", threeWay("kr15-clear-stale-under-lock", Expect.HOLDS, property,
+                        StaleRequestIter.ClearStaleUnderLock.class))));
+    }
+
+    /** The pool's free, queue B's dispatch and the busy iterator, one per thread. */
+    private static Check threeWay(String name, Expect expect, String property, Class<?> testClass) {
+        return new LincheckCheck(CHAPTER, name, property, expect, testClass,
+                () -> new ModelCheckingOptions().iterations(0).invocationsPerIteration(200)
+                        .addCustomScenario(Scenarios.of(testClass).thread(call("freeQueueA"))
+                                .thread(call("dispatchB")).thread(call("countBusy")).build()));
     }
 
     static Race kr21() {
