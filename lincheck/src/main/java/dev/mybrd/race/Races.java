@@ -43,6 +43,7 @@ public final class Races {
         races.add(mybrd06());
         races.add(g01());
         races.addAll(SbitmapRaces.all());
+        races.addAll(UafRaces.all());
         races.sort((a, b) -> order(a.id()).compareTo(order(b.id())));
         return races;
     }

@@ -156,6 +156,17 @@ public final class MyBrd {
 
     /** {@code mybrd_alloc()}: builds the queue, the page store and the disk. */
     public MyBrd(Kernel kernel, Config config) {
+        this(kernel, config, DiscardMode.V4_4_ZERO_FILL);
+    }
+
+    /**
+     * A disk whose discard follows {@code discardMode}: v4.4's zero-fill (what the other constructors
+     * build) or a later brd's page freeing, before or after its fix (race KR-21).
+     */
+    public MyBrd(Kernel kernel, Config config, DiscardMode discardMode) {
+        if (discardMode == null) {
+            throw new IllegalArgumentException("MyBrd needs a discard mode");
+        }
         if (kernel == null || config == null) {
             throw new IllegalArgumentException("MyBrd needs a kernel and a config");
         }
@@ -168,7 +179,7 @@ public final class MyBrd {
         this.mybrdLock = new SpinLock(kernel, "mybrd_lock");
         Rcu rcu = new Rcu(kernel);
         this.pages = new PageStore(kernel, rcu, new PageAllocator(kernel, config.pageLimit()),
-                mybrdLock, config.bugs());
+                mybrdLock, config.bugs(), discardMode);
         this.stats = new PartStat(kernel, rcu, jiffies);
         this.queue = new RequestQueue(this::makeRequest,
                 new QueueLimits(config.logicalBlockSize(), MYBRD_MAX_HW_SECTORS, true), this);

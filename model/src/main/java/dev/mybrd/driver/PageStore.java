@@ -22,9 +22,19 @@ import java.util.Set;
  * on the first write to it: allocate a zeroed page and preload tree nodes (both may sleep) before
  * taking {@code mybrd_lock}, then insert under the lock. If another writer inserted the same index
  * between our lookup and our lock, the insert answers {@code -EEXIST}; the loser frees its page and
- * uses the winner's (brd's collision rule), so both writes land in one page. Pages are never removed
- * while the device exists: discard zero-fills them in place, so a page pointer obtained by a lookup
- * stays valid after the read side ends.
+ * uses the winner's (brd's collision rule), so both writes land in one page. In v4.4
+ * ({@link DiscardMode#V4_4_ZERO_FILL}, the default) pages are never removed while the device exists:
+ * discard zero-fills them in place, so a page pointer obtained by a lookup stays valid after the read
+ * side ends.
+ *
+ * <p><b>Later kernels' discard (race KR-21).</b> From 9ead7efc6f3f a discard erases whole pages from
+ * the tree ({@code __xa_erase}, here {@link RadixTree#delete} under {@code mybrd_lock}) and frees
+ * them. With {@link DiscardMode#FREE_AT_ONCE} the page is freed at once while a copy that looked it
+ * up may still be running: the copy touches a freed page, which {@link Page#kasanCheck} reports as
+ * KASAN would. With {@link DiscardMode#FREE_AFTER_GRACE_PERIOD} (0e8acffc1be1) the lookup and the
+ * copy form one RCU read-side section and the page is freed by {@code call_rcu}, so a copy that
+ * found the page finishes before the page is freed, and one that did not find it reads zeros or, for
+ * a write, skips.
  *
  * <p><b>Invariants.</b> PS1: at most one page per index is reachable. PS2: {@code page.index == idx}
  * for every stored page. A page is zero-filled before it is published. Page contents are not
@@ -42,8 +52,15 @@ public final class PageStore {
     private final SpinLock mybrdLock;
     private final RadixTree<Page> pages;
     private final Set<Bug> bugs;
+    private final DiscardMode discardMode;
 
     PageStore(Kernel kernel, Rcu rcu, PageAllocator allocator, SpinLock mybrdLock, Set<Bug> bugs) {
+        this(kernel, rcu, allocator, mybrdLock, bugs, DiscardMode.V4_4_ZERO_FILL);
+    }
+
+    PageStore(Kernel kernel, Rcu rcu, PageAllocator allocator, SpinLock mybrdLock, Set<Bug> bugs,
+              DiscardMode discardMode) {
+        this.discardMode = discardMode;
         this.kernel = kernel;
         this.rcu = rcu;
         this.allocator = allocator;
@@ -147,13 +164,25 @@ public final class PageStore {
     }
 
     private void copyToPage(byte[] src, int srcOff, long sector, int len) {
+        boolean rcuCopy = discardMode == DiscardMode.FREE_AFTER_GRACE_PERIOD;
+        if (rcuCopy) {
+            rcu.readLock(); // 0e8acffc1be1: the lookup and the copy in one read-side section
+        }
         Page page = lookupPage(sector);
         if (page == null) {
+            if (rcuCopy) {
+                rcu.readUnlock(); // discarded since copy_to_brd_setup: skip, a read returns zeros
+                return;
+            }
             throw new KernelBug("kernel BUG: copy_to_brd: no page for sector " + sector);
         }
         kernel.preemptDisable(); // kmap_atomic
+        page.kasanCheck("copy_to_brd");
         System.arraycopy(src, srcOff, page.kmap(), offsetInPage(sector), len);
         kernel.preemptEnable(); // kunmap_atomic
+        if (rcuCopy) {
+            rcu.readUnlock();
+        }
     }
 
     /** {@code copy_from_brd}: copies {@code n} bytes at {@code sector} to {@code dst[dstOff..]}; zeros where no page. */
@@ -166,20 +195,74 @@ public final class PageStore {
     }
 
     private void copyFromPage(byte[] dst, int dstOff, long sector, int len) {
+        boolean rcuCopy = discardMode == DiscardMode.FREE_AFTER_GRACE_PERIOD;
+        if (rcuCopy) {
+            rcu.readLock(); // 0e8acffc1be1: the lookup and the copy in one read-side section
+        }
         Page page = lookupPage(sector);
         kernel.preemptDisable(); // kmap_atomic
         if (page == null) {
             PageAllocator.zero(dst, dstOff, len);
         } else {
+            page.kasanCheck("copy_from_brd");
             System.arraycopy(page.kmap(), offsetInPage(sector), dst, dstOff, len);
         }
         kernel.preemptEnable(); // kunmap_atomic
+        if (rcuCopy) {
+            rcu.readUnlock();
+        }
     }
 
-    /** {@code discard_from_brd}: zero-fills each whole page of the range in place (never frees). */
+    /**
+     * {@code discard_from_brd} (v4.4): zero-fills each whole page of the range in place and never
+     * frees; or, in the later kernels' modes, {@code brd_do_discard}: erases and frees them.
+     */
     void discard(long sector, long bytes) {
         for (long done = 0; done + Page.PAGE_SIZE <= bytes; done += Page.PAGE_SIZE) {
-            zeroPage(sector + (done >> Bio.SECTOR_SHIFT));
+            long s = sector + (done >> Bio.SECTOR_SHIFT);
+            if (discardMode == DiscardMode.V4_4_ZERO_FILL) {
+                zeroPage(s);
+            } else {
+                erasePage(s);
+            }
+        }
+    }
+
+    /**
+     * One page of {@code brd_do_discard}: {@code __xa_erase} under the tree's lock, then
+     * {@code __free_page} at once (9ead7efc6f3f) or {@code call_rcu(&page->rcu_head,
+     * brd_free_one_page)} (0e8acffc1be1).
+     */
+    private void erasePage(long sector) {
+        long idx = sector >>> PAGE_SECTORS_SHIFT;
+        mybrdLock.lock();
+        try {
+            Page page = pages.delete(idx);
+            if (page == null) {
+                return;
+            }
+            if (discardMode == DiscardMode.FREE_AT_ONCE) {
+                allocator.freePage(page);
+            } else {
+                rcu.callRcu(page.rcuHead(), head -> allocator.freePage(page)); // brd_free_one_page
+            }
+        } finally {
+            mybrdLock.unlock();
+        }
+    }
+
+    /** How discard is handled. */
+    public DiscardMode discardMode() {
+        return discardMode;
+    }
+
+    /**
+     * {@code rcu_barrier()}: waits until every page a discard queued for freeing has been freed
+     * (a no-op wait in the modes that never defer). The caller must be able to sleep.
+     */
+    public void rcuBarrier() {
+        if (discardMode == DiscardMode.FREE_AFTER_GRACE_PERIOD) {
+            rcu.rcuBarrier();
         }
     }
 

@@ -44,8 +44,12 @@ public final class PageAllocator {
         return page;
     }
 
-    /** {@code __free_page(page)}: returns the page to the budget and poisons it. */
+    /**
+     * {@code __free_page(page)}: returns the page to the budget, poisons it and marks it freed for
+     * KASAN ({@link Page#kasanCheck}); freeing it twice is KASAN's double-free report.
+     */
     public void freePage(Page page) {
+        page.markFreed();
         System.arraycopy(POISON_PAGE, 0, page.data, 0, Page.PAGE_SIZE);
         allocated.decrementAndGet();
     }

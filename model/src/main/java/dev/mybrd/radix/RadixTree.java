@@ -19,8 +19,11 @@ import java.lang.invoke.VarHandle;
  * initialised: a new leaf item, a new child node, or, when the tree grows, a new top node whose slot 0
  * already holds the old top ({@code radix_tree_extend}). A reader loads each pointer with acquire
  * ({@code rcu_dereference}) and so sees either the old tree or the new one, both valid. Nodes are
- * never freed here (the page store never deletes), so a reader needs the RCU read side only to
- * document the rule the kernel enforces.
+ * never freed here: {@link #delete} only clears the item's slot (v4.4's {@code radix_tree_delete}
+ * also shrinks the tree and frees empty nodes after a grace period, which changes no ordering the
+ * page store relies on), so for the tree itself the RCU read side only documents the kernel's rule.
+ * The items are another matter: an item deleted while a reader still holds it must not be freed
+ * before a grace period, which is the caller's business (KR-21).
  *
  * <p><b>Writers</b> must hold the lock that serialises inserts; two unserialised writers can both
  * fill one empty slot and lose an item, which is the seeded bug of the page store. Node allocation
@@ -137,6 +140,34 @@ public final class RadixTree<T> {
         SLOT.setRelease(leaf.slots, offset, item);
         if (old == null) {
             leaf.count++;
+        }
+        return old;
+    }
+
+    /**
+     * {@code radix_tree_delete(root, index)}: removes the item at {@code index} and returns it, or
+     * null if there was none. The caller holds the writers' lock. The slot is cleared with a release
+     * store; a reader that loaded the item before still holds it, so the caller may free it only
+     * after a grace period.
+     */
+    @SuppressWarnings("unchecked")
+    public T delete(long index) {
+        checkIndex(index);
+        Node node = (Node) RNODE.getAcquire(this);
+        if (index >= maxIndex(node.height)) {
+            return null;
+        }
+        for (int h = node.height; h > 1; h--) {
+            node = (Node) SLOT.getAcquire(node.slots, slotOf(index, h));
+            if (node == null) {
+                return null;
+            }
+        }
+        int offset = slotOf(index, 1);
+        T old = (T) SLOT.getAcquire(node.slots, offset);
+        if (old != null) {
+            SLOT.setRelease(node.slots, offset, null);
+            node.count--;
         }
         return old;
     }
