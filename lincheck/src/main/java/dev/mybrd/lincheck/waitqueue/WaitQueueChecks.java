@@ -6,8 +6,11 @@ import dev.mybrd.check.Catalog;
 import dev.mybrd.check.Check;
 import dev.mybrd.check.Expect;
 import dev.mybrd.check.LincheckCheck;
+import dev.mybrd.check.ScenarioCheck;
 import dev.mybrd.check.Scenarios;
+import dev.mybrd.sched.WaitBug;
 import java.util.List;
+import java.util.Set;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 import org.jetbrains.lincheck.datastructures.Options;
 
@@ -20,16 +23,17 @@ public final class WaitQueueChecks {
 
     public static List<Check> all() {
         String p11 = "P11 no lost wake-up (register-then-test, set-mb-wake)";
-        // The P12 scenario (WakeUpNrScenario) is out of the catalog: it reads who was woken from task
-        // states after wake_up_nr returns, and a woken non-exclusive waiter can loop and sleep again
-        // before that read, so it failed once on the correct model. It needs to read the states under
-        // the wait-queue lock (__wake_up_locked) before it can gate.
+        String p12 = "P12 wake_up_nr wakes all shared, <=nr exclusive";
         return List.of(
                 new LincheckCheck(CHAPTER, "no-lost-wakeup-mc", p11, Expect.HOLDS, FlagWakeUp.class,
                         () -> wakeUpRaces(FlagWakeUp.class)),
                 new LincheckCheck(CHAPTER, "seeded-test-before-register", p11, Expect.CATCHES_BUG,
                         SeededFlagWakeUps.TestBeforeRegister.class,
-                        () -> wakeUpRaces(SeededFlagWakeUps.TestBeforeRegister.class)));
+                        () -> wakeUpRaces(SeededFlagWakeUps.TestBeforeRegister.class)),
+                new ScenarioCheck(CHAPTER, "wake-up-nr", p12, Expect.HOLDS,
+                        () -> WakeUpNrScenario.run(Set.of())),
+                new ScenarioCheck(CHAPTER, "seeded-exclusive-at-head", p12, Expect.CATCHES_BUG,
+                        () -> WakeUpNrScenario.run(Set.of(WaitBug.EXCLUSIVE_AT_HEAD))));
     }
 
     /**
