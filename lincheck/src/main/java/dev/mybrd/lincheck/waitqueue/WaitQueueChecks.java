@@ -24,6 +24,8 @@ public final class WaitQueueChecks {
     public static List<Check> all() {
         String p11 = "P11 no lost wake-up (register-then-test, set-mb-wake)";
         String p12 = "P12 wake_up_nr wakes all shared, <=nr exclusive";
+        String completion = "W1 each complete() lets one waiter through";
+        String abort = "W1 abort_exclusive_wait passes the wake-up on";
         return List.of(
                 new LincheckCheck(CHAPTER, "no-lost-wakeup-mc", p11, Expect.HOLDS, FlagWakeUp.class,
                         () -> wakeUpRaces(FlagWakeUp.class)),
@@ -33,7 +35,51 @@ public final class WaitQueueChecks {
                 new ScenarioCheck(CHAPTER, "wake-up-nr", p12, Expect.HOLDS,
                         () -> WakeUpNrScenario.run(Set.of())),
                 new ScenarioCheck(CHAPTER, "seeded-exclusive-at-head", p12, Expect.CATCHES_BUG,
-                        () -> WakeUpNrScenario.run(Set.of(WaitBug.EXCLUSIVE_AT_HEAD))));
+                        () -> WakeUpNrScenario.run(Set.of(WaitBug.EXCLUSIVE_AT_HEAD))),
+                new LincheckCheck(CHAPTER, "completion-mc", completion, Expect.HOLDS, CompletionWaiters.class,
+                        () -> completionRaces(CompletionWaiters.class)),
+                new LincheckCheck(CHAPTER, "seeded-completion-test-without-lock", completion, Expect.CATCHES_BUG,
+                        CompletionWaiters.TestWithoutLock.class,
+                        () -> completionRaces(CompletionWaiters.TestWithoutLock.class)),
+                new LincheckCheck(CHAPTER, "abort-exclusive-wait-mc", abort, Expect.HOLDS, KillableBitLock.class,
+                        () -> abortRace(KillableBitLock.class)),
+                new LincheckCheck(CHAPTER, "seeded-abort-without-pass-on", abort, Expect.CATCHES_BUG,
+                        KillableBitLock.AbortWithoutPassOn.class,
+                        () -> abortRace(KillableBitLock.AbortWithoutPassOn.class)));
+    }
+
+    /**
+     * Completions: a waiter against a {@code complete()}, two waiters against two, two against one
+     * {@code complete_all()}. 200 invocations each, like the wake-up races.
+     */
+    private static Options<?, ?> completionRaces(Class<? extends CompletionWaiters> testClass) {
+        return new ModelCheckingOptions().iterations(0).invocationsPerIteration(200)
+                .sequentialSpecification(CompletionWaitersSpec.class)
+                .addCustomScenario(Scenarios.of(testClass)
+                        .thread(call("waitForCompletion", 0))
+                        .thread(call("complete", 1))
+                        .build())
+                .addCustomScenario(Scenarios.of(testClass)
+                        .thread(call("waitForCompletion", 0))
+                        .thread(call("waitForCompletion", 2))
+                        .thread(call("complete", 1), call("complete", 1))
+                        .build())
+                .addCustomScenario(Scenarios.of(testClass)
+                        .thread(call("waitForCompletion", 0))
+                        .thread(call("waitForCompletion", 2))
+                        .thread(call("completeAll", 1))
+                        .build());
+    }
+
+    /** The killable bit lock: two lockers, A killable, against the end of the I/O and A's kill. */
+    private static Options<?, ?> abortRace(Class<? extends KillableBitLock> testClass) {
+        return new ModelCheckingOptions().iterations(0).invocationsPerIteration(300)
+                .sequentialSpecification(KillableBitLockSpec.class)
+                .addCustomScenario(Scenarios.of(testClass)
+                        .thread(call("lockKillable", 0))
+                        .thread(call("lock", 2))
+                        .thread(call("unlockThenKill", 1))
+                        .build());
     }
 
     /**

@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The wait-queue chapter's checks alone, for working on the chapter: each verdict must be the expected one.
  * Its name does not end in "Test", so {@code mvn verify} leaves it to CatalogTest, which runs the same
- * checks; run it with {@code mvn -pl lincheck test -Dtest=WaitQueueChecksRun -Dsurefire.failIfNoSpecifiedTests=false}.
+ * checks; run it with {@code mvn -pl lincheck -am test -Dtest=WaitQueueChecksRun -Dsurefire.failIfNoSpecifiedTests=false}
+ * ({@code -Dtrace=true} prints each check's detail, the traces of the seeded bugs).
  */
 class WaitQueueChecksRun {
     static Stream<Check> checks() {
@@ -23,6 +24,9 @@ class WaitQueueChecksRun {
     void verdictIsTheExpectedOne(Check check) {
         CheckResult r = check.run();
         System.out.printf("%-8s %-34s %-12s %-7s %6d ms%n", r.chapter(), r.name(), r.tool(), r.verdict(), r.millis());
+        if (Boolean.getBoolean("trace") && !r.detail().isEmpty()) {
+            System.out.println(r.detail());
+        }
         assertThat(r.verdict().ok())
                 .as("%s expected %s but was %s; reproduce with: %s%n%s", r.name(), r.expect(), r.verdict(),
                         r.reproduce(), r.detail())
