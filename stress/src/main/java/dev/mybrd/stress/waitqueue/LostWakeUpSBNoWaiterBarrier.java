@@ -20,7 +20,7 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * r1 = the waker saw the waiter's entry (it would call wake_up), r2 = the waiter saw the flag (it
  * would not sleep); "0, 0" is the lost wake-up, the SB outcome.
  *
- * In the gate: caught in 3 of 3 gate runs (-m quick -sc false) on the shared 2-core machine at load 9;
+ * In the gate: caught in every one of 5 gate runs (-m quick -sc false) on the shared 2-core machine at load 9-13;
  * the counts are in docs/chapters/wait-queue.md.
  *
  * Run: java -jar stress/target/jcstress.jar -t 'LostWakeUpSB' -m quick -sc false
