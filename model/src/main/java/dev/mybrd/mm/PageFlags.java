@@ -177,7 +177,7 @@ public final class PageFlags {
      * {@code VM_BUG_ON_PAGE}. (The kernel then wakes the page's waiters; the model has none here.)
      */
     public void unlockPage() {
-        KernelBug.bugOn(!test(PageFlag.PG_LOCKED), "unlock_page() of a page that is not locked: flags=0x"
+        KernelBug.bugOn(!test(PageFlag.PG_LOCKED), () -> "unlock_page() of a page that is not locked: flags=0x"
                 + Long.toHexString(word()));
         clearBitUnlock(PageFlag.PG_LOCKED.nr());
     }

@@ -124,7 +124,7 @@ public final class Rcu {
     /** {@code rcu_read_unlock()}. */
     public void readUnlock() {
         Cpu cpu = kernel.thisCpu();
-        KernelBug.bugOn(nesting[cpu.id()] == 0, "rcu_read_unlock() outside a read-side section on " + cpu.describe());
+        KernelBug.bugOn(nesting[cpu.id()] == 0, () -> "rcu_read_unlock() outside a read-side section on " + cpu.describe());
         nesting[cpu.id()]--;
         kernel.preemptEnable();
     }

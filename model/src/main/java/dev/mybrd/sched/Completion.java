@@ -6,6 +6,8 @@ import dev.mybrd.kernel.Task;
 import dev.mybrd.locking.SpinLock;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
+import java.util.Set;
 
 /**
  * {@code struct completion} of v4.4's {@code kernel/sched/completion.c}: a count of "done" events and
@@ -44,12 +46,19 @@ public final class Completion {
 
     private final Kernel kernel;
     private final WaitQueueHead wait;
+    private final boolean testWithoutLock;
     @SuppressWarnings("unused") private int done;
 
     /** {@code init_completion(x)}: not done, nobody waiting. */
     public Completion(Kernel kernel, String name) {
-        this.kernel = kernel;
+        this(kernel, name, Set.of());
+    }
+
+    /** The same with seeded bugs; only {@link WaitBug#COMPLETION_TEST_WITHOUT_LOCK} concerns a completion. */
+    public Completion(Kernel kernel, String name, Set<WaitBug> bugs) {
+        this.kernel = Objects.requireNonNull(kernel, "kernel");
         this.wait = new WaitQueueHead(kernel, name);
+        this.testWithoutLock = Objects.requireNonNull(bugs, "bugs").contains(WaitBug.COMPLETION_TEST_WITHOUT_LOCK);
     }
 
     /** {@code reinit_completion(x)}: {@code x->done = 0}, for reuse once nobody waits any more. */
@@ -147,18 +156,24 @@ public final class Completion {
     /** {@code __wait_for_common}: {@code might_sleep}, then {@code do_wait_for_common} under {@code spin_lock_irq}. */
     private long waitForCommon(long timeout, int state) {
         kernel.mightSleep("wait_for_completion on " + wait.name());
+        boolean mustWait = testWithoutLock && done() == 0; // seeded: decided before the lock
         SpinLock lock = wait.lock();
         lock.lockIrq();
         try {
-            return doWaitForCommon(timeout, state);
+            return doWaitForCommon(timeout, state, mustWait);
         } finally {
             lock.unlockIrq();
         }
     }
 
-    /** {@code do_wait_for_common}: entered and left with the lock held and IRQs off. */
-    private long doWaitForCommon(long timeout, int state) {
-        if (done() == 0) {
+    /**
+     * {@code do_wait_for_common}: entered and left with the lock held and IRQs off. The test of
+     * {@code done} and the queueing happen in one lock hold, so a {@code complete()} either came
+     * before (and this does not sleep) or finds the entry queued. {@code decidedWithoutLock} is the
+     * seeded {@link WaitBug#COMPLETION_TEST_WITHOUT_LOCK}: the answer of a lockless test, taken as is.
+     */
+    private long doWaitForCommon(long timeout, int state, boolean decidedWithoutLock) {
+        if (decidedWithoutLock || (!testWithoutLock && done() == 0)) {
             Task current = kernel.current();
             WaitQueueEntry entry = WaitQueueEntry.declareWaitqueue(current);
             wait.addWaitQueueTailExclusiveLocked(entry);

@@ -188,14 +188,23 @@ public final class EventFlag {
      * Returns whether it saw a waiter (and so called {@code wake_up}).
      */
     public boolean setFlagAndWake() {
-        FLAG.setOpaque(this, 1);
-        if (!noWakerBarrier) {
-            VarHandle.fullFence(); // smp_mb(): the flag store before the waitqueue_active load
-        }
-        boolean active = wq.waitqueueActive();
+        boolean active = setFlagAndCheck();
         if (active) {
             wq.wakeUp();
         }
         return active;
+    }
+
+    /**
+     * The waker's part of the store-buffering race, without the wake-up: {@code WRITE_ONCE(flag, 1);
+     * smp_mb(); return waitqueue_active(&wq);}. It touches no lock and no task, so a litmus test can
+     * run it bare; true means the waker would call {@code wake_up}.
+     */
+    public boolean setFlagAndCheck() {
+        FLAG.setOpaque(this, 1);
+        if (!noWakerBarrier) {
+            VarHandle.fullFence(); // smp_mb(): the flag store before the waitqueue_active load
+        }
+        return wq.waitqueueActive();
     }
 }

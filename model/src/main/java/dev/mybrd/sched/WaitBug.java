@@ -3,7 +3,8 @@ package dev.mybrd.sched;
 /**
  * Seeded bugs of the wait-queue chapter: documented deviations, each switched on explicitly where
  * the model is built ({@link WaitQueueHead#WaitQueueHead(dev.mybrd.kernel.Kernel, String, java.util.Set)},
- * {@link EventFlag#EventFlag(dev.mybrd.kernel.Kernel, String, java.util.Set)}). The default model has
+ * {@link EventFlag#EventFlag(dev.mybrd.kernel.Kernel, String, java.util.Set)},
+ * {@link Completion#Completion(dev.mybrd.kernel.Kernel, String, java.util.Set)}). The default model has
  * none. Each names the property it breaks and the check that must catch it.
  */
 public enum WaitBug {
@@ -40,5 +41,24 @@ public enum WaitBug {
      * later comment (v5.10, {@code add_wait_queue_priority}) says a task at the head "can consume the
      * event without any other tasks being woken". Breaks P12.
      */
-    EXCLUSIVE_AT_HEAD
+    EXCLUSIVE_AT_HEAD,
+    /**
+     * {@code abort_exclusive_wait} only unlinks the entry and never passes a wake-up on: the kernel
+     * before Johannes Weiner's 777c6c5f1f6e "wait: prevent exclusive waiter starvation" (v2.6.29),
+     * where an exclusive waiter that gave up on a signal just left. If a waker had already chosen it
+     * (its entry was removed by {@code autoremove_wake_function}) that wake-up leaves with it, and the
+     * next exclusive waiter sleeps although the resource is free. The commit saw it with
+     * {@code __wait_on_bit_lock} under {@code lock_page_killable}. Breaks W1 (spec 3.5, classic bug (d)).
+     */
+    ABORT_WITHOUT_PASS_ON,
+    /**
+     * {@code wait_for_completion} tests {@code done} before it takes the wait-queue lock, as
+     * {@code try_wait_for_completion}'s early {@code READ_ONCE(x->done)} does, and then queues itself
+     * and sleeps without testing again. {@code try_wait_for_completion} may do that because it never
+     * sleeps on the answer (v4.4's comment there says so); a sleeper may not: a {@code complete()} that
+     * runs between the test and the lock finds nobody to wake, and its {@code done} is never seen. The
+     * completion form of test-before-register (spec 3.5, classic bug (a)). Breaks "each
+     * {@code complete()} lets one waiter through".
+     */
+    COMPLETION_TEST_WITHOUT_LOCK
 }

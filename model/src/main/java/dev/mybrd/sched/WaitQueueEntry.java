@@ -51,6 +51,15 @@ public final class WaitQueueEntry {
         return new WaitQueueEntry(kernel.current(), AUTOREMOVE_WAKE_FUNCTION);
     }
 
+    /**
+     * {@code DEFINE_WAIT_FUNC(name, function)}: an entry for the current task with its own wake
+     * function, which {@code __wake_up_common} calls under the queue's lock ({@code DEFINE_WAIT} is
+     * this with {@link #AUTOREMOVE_WAKE_FUNCTION}).
+     */
+    public static WaitQueueEntry defineWaitFunc(Kernel kernel, WakeFunction func) {
+        return new WaitQueueEntry(kernel.current(), Objects.requireNonNull(func, "DEFINE_WAIT_FUNC needs a function"));
+    }
+
     /** {@code DECLARE_WAITQUEUE(name, tsk)}: an entry for {@code tsk}, woken by {@link #DEFAULT_WAKE_FUNCTION}. */
     public static WaitQueueEntry declareWaitqueue(Task tsk) {
         return new WaitQueueEntry(Objects.requireNonNull(tsk, "DECLARE_WAITQUEUE needs a task"), DEFAULT_WAKE_FUNCTION);

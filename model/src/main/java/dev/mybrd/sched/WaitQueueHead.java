@@ -46,18 +46,23 @@ public final class WaitQueueHead {
     private final SpinLock lock;
     private final ListHead taskList = new ListHead(null);
     private final boolean exclusiveAtHead;
+    private final boolean abortWithoutPassOn;
 
     /** {@code init_waitqueue_head(q)}: an empty queue named {@code name} (for lock and hung-task reports). */
     public WaitQueueHead(Kernel kernel, String name) {
         this(kernel, name, Set.of());
     }
 
-    /** A queue with seeded bugs switched on; only {@link WaitBug#EXCLUSIVE_AT_HEAD} concerns the queue. */
+    /**
+     * A queue with seeded bugs switched on; {@link WaitBug#EXCLUSIVE_AT_HEAD} and
+     * {@link WaitBug#ABORT_WITHOUT_PASS_ON} concern the queue, the others are ignored here.
+     */
     public WaitQueueHead(Kernel kernel, String name, Set<WaitBug> bugs) {
         this.kernel = Objects.requireNonNull(kernel, "kernel");
         this.name = Objects.requireNonNull(name, "name");
         this.lock = new SpinLock(kernel, name + ".lock");
         this.exclusiveAtHead = Objects.requireNonNull(bugs, "bugs").contains(WaitBug.EXCLUSIVE_AT_HEAD);
+        this.abortWithoutPassOn = bugs.contains(WaitBug.ABORT_WITHOUT_PASS_ON);
     }
 
     public String name() {
@@ -248,7 +253,7 @@ public final class WaitQueueHead {
         try {
             if (!wait.taskList.listEmpty()) {
                 wait.taskList.listDelInit();
-            } else if (waitqueueActive()) {
+            } else if (!abortWithoutPassOn && waitqueueActive()) { // seeded: the wake-up leaves with us
                 wakeUpCommon(mode, 1);
             }
         } finally {

@@ -162,7 +162,7 @@ public class WorkStruct {
 
     /** {@code set_work_data}: the owner's WRITE_ONCE of the whole word. */
     private void setWorkData(long value) {
-        KernelBug.bugOn(!workPending(), "set_work_data on " + name + " without owning PENDING");
+        KernelBug.bugOn(!workPending(), () -> "set_work_data on " + name + " without owning PENDING");
         DATA.setOpaque(this, value);
     }
 

@@ -171,7 +171,7 @@ public final class Worker {
     /** {@code process_one_work}: see the class comment. Called and returns with the pool lock held. */
     void processOneWork(WorkStruct work) {
         PoolWorkqueue pwq = wqs.getWorkPwq(work);
-        KernelBug.bugOn(pwq == null, "process_one_work: " + work + " on " + work.entry + " is not queued on a pwq");
+        KernelBug.bugOn(pwq == null, () -> "process_one_work: " + work + " on " + work.entry + " is not queued on a pwq");
         Worker collision = pool.findWorkerExecutingWork(work);
         if (collision != null) {
             WorkList.moveLinkedWorks(work, collision.scheduled);

@@ -244,8 +244,8 @@ public final class Workqueue {
     /** {@code __queue_delayed_work}: the caller owns PENDING and has interrupts off. */
     private void queueDelayedWorkIrqsOff(int cpu, DelayedWork dwork, long delay) {
         Timers timers = wqs.timers();
-        KernelBug.bugOn(timers.timerPending(dwork.timer), "queue_delayed_work: timer of " + dwork + " is pending");
-        KernelBug.bugOn(dwork.isQueued(), "queue_delayed_work: " + dwork + " is on a list");
+        KernelBug.bugOn(timers.timerPending(dwork.timer), () -> "queue_delayed_work: timer of " + dwork + " is pending");
+        KernelBug.bugOn(dwork.isQueued(), () -> "queue_delayed_work: " + dwork + " is on a list");
         if (delay == 0) {
             queueWorkIrqsOff(cpu, dwork);
             return;

@@ -7,6 +7,7 @@ import dev.mybrd.kernel.Kernel;
 import dev.mybrd.kernel.Task;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,6 +42,15 @@ class CompletionTest {
             assertThat(done.completionDone()).isFalse();
             assertThat(done.tryWaitForCompletion()).isFalse();
         });
+    }
+
+    @Test
+    void theSeededLocklessTestStillPassesACompleteThatCameFirst() {
+        Completion seeded = new Completion(kernel, "seeded", Set.of(WaitBug.COMPLETION_TEST_WITHOUT_LOCK));
+        kernel.runOn(0, "completer", seeded::complete);
+        kernel.runOn(1, "waiter", seeded::waitForCompletion); // only a complete() inside the window is lost
+        assertThat(seeded.completionDone()).isFalse();
+        assertThatThrownBy(() -> new Completion(kernel, "x", null)).isInstanceOf(NullPointerException.class);
     }
 
     @Test

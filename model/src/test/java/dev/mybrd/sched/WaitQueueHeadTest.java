@@ -170,6 +170,38 @@ class WaitQueueHeadTest {
     }
 
     @Test
+    void seededAbortWithoutPassOnLosesTheWakeUpItWasChosenFor() {
+        WaitQueueHead seeded = new WaitQueueHead(kernel, "seeded_wq", Set.of(WaitBug.ABORT_WITHOUT_PASS_ON));
+        kernel.runOn(0, "waiter", () -> {
+            WaitQueueEntry me = WaitQueueEntry.defineWait(kernel);
+            seeded.prepareToWaitExclusive(me, Task.TASK_INTERRUPTIBLE);
+            seeded.addWaitQueueExclusive(callback("next", true));
+            seeded.wakeUp(); // chooses me
+            seeded.abortExclusiveWait(me, Task.TASK_INTERRUPTIBLE);
+            assertThat(woken).isEmpty(); // the pre-777c6c5f1f6e abort: "next" is never woken
+            assertThat(me.queued()).isFalse();
+        });
+    }
+
+    @Test
+    void defineWaitFuncEntryIsWokenThroughItsOwnFunctionUnderTheLock() {
+        kernel.runOn(0, "waiter", () -> {
+            WaitQueueEntry w = WaitQueueEntry.defineWaitFunc(kernel, (k, entry, mode) -> {
+                woken.add(entry.task().comm() + (wq.lock().owner() == k.current() ? " under the lock" : ""));
+                return WaitQueueEntry.AUTOREMOVE_WAKE_FUNCTION.wake(k, entry, mode);
+            });
+            assertThat(w.task()).isSameAs(kernel.current());
+            wq.prepareToWait(w, Task.TASK_UNINTERRUPTIBLE);
+            wq.wakeUp();
+            assertThat(woken).containsExactly("waiter under the lock");
+            assertThat(w.queued()).isFalse(); // autoremove unlinked it
+            assertThat(kernel.current().state()).isEqualTo(Task.TASK_RUNNING);
+        });
+        assertThatThrownBy(() -> kernel.runOn(0, "waiter", () -> WaitQueueEntry.defineWaitFunc(kernel, null)))
+                .isInstanceOf(NullPointerException.class);
+    }
+
+    @Test
     void abortExclusiveWaitOfAWaiterNobodyChoseOnlyUnlinksIt() {
         kernel.runOn(0, "waiter", () -> {
             WaitQueueEntry me = WaitQueueEntry.defineWait(kernel);

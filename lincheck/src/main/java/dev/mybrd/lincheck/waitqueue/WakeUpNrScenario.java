@@ -11,7 +11,6 @@ import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * P12, deterministic: what one {@code wake_up_nr(nr)} does to a queue of real sleeping tasks.
@@ -20,14 +19,21 @@ import java.util.concurrent.atomic.AtomicReference;
  * where N waits with {@code prepare_to_wait} and E with {@code prepare_to_wait_exclusive} (the loop
  * of {@code get_request}: register, test a "released" flag, {@code schedule()}). Each arrives only
  * after the previous one is queued, so the queue's order is fixed. A waker then sets the flag and
- * calls {@code wake_up_nr(nr)} for nr = 1, 2 and 0 (all), each on a fresh queue. Which tasks it woke
- * is read from their states right after the call: {@code try_to_wake_up} sets a woken task running
- * before {@code __wake_up} returns, and nothing else wakes these tasks (the model has no spurious
- * wake-ups), so there is no race in the reading.
+ * calls {@code wake_up_nr(nr)} for nr = 1, 2 and 0 (all), each on a fresh queue, then
+ * {@code wake_up_all}.
  *
- * <p>Property (W2, W3): every non-exclusive waiter is woken; exactly the {@code min(nr, #exclusive)}
- * oldest exclusive waiters are woken ({@code nr = 0}: all); after {@code finish_wait} each task runs
- * and its entry is on no list; {@code wake_up_all} then lets everyone else go.
+ * <p>Who was woken is recorded where {@code __wake_up_common} decides it: each waiter's entry is
+ * {@code DEFINE_WAIT_FUNC} with a wake function that calls {@code autoremove_wake_function} and, when
+ * that reports a real wake-up, appends the task to a log. The wake function runs under the wait-queue
+ * lock, and the waker copies the log under the same lock ({@code __wake_up_locked}), so the record of
+ * one call is exactly what that call woke. (Reading task states after the call, as a first version
+ * did, raced with a woken waiter that had already looped back into {@code prepare_to_wait} and set
+ * itself {@code TASK_UNINTERRUPTIBLE} on its way out.)
+ *
+ * <p>Property (W2, W3): {@code wake_up_nr(nr)} wakes every non-exclusive waiter and exactly the
+ * {@code min(nr, #exclusive)} oldest exclusive waiters ({@code nr = 0}: all); {@code wake_up_all}
+ * then wakes every waiter still asleep; after {@code finish_wait} each task runs and its entry is on
+ * no list, and the queue ends empty.
  */
 final class WakeUpNrScenario {
     private static final String[] ARRIVALS = {"N1", "E1", "N2", "E2", "E3"};
@@ -48,39 +54,38 @@ final class WakeUpNrScenario {
         return null;
     }
 
-    private record Waiter(String name, boolean exclusive, Thread thread, AtomicReference<Task> task) {
+    private record Waiter(String name, boolean exclusive, Thread thread) {
     }
 
     private static String runOnce(Set<WaitBug> bugs, int nr) throws InterruptedException {
         Kernel kernel = new Kernel(4);
         WaitQueueHead wq = new WaitQueueHead(kernel, "rl_wait", bugs);
         AtomicBoolean released = new AtomicBoolean();
+        List<String> wakeLog = new ArrayList<>(); // guarded by wq.lock()
         List<String> violations = new CopyOnWriteArrayList<>();
         List<Waiter> waiters = new ArrayList<>();
         for (int i = 0; i < ARRIVALS.length; i++) {
             String name = ARRIVALS[i];
             boolean exclusive = name.startsWith("E");
-            AtomicReference<Task> task = new AtomicReference<>();
-            Thread t = kernel.kthreadRun(i % OBSERVER_CPU, name, () -> sleepUntilReleased(kernel, wq, exclusive,
-                    released, task, violations));
-            waiters.add(new Waiter(name, exclusive, t, task));
+            Thread t = kernel.kthreadRun(i % OBSERVER_CPU, name,
+                    () -> sleepUntilReleased(kernel, wq, exclusive, released, wakeLog, violations));
+            waiters.add(new Waiter(name, exclusive, t));
             awaitQueued(kernel, wq, i + 1);
         }
         List<String> order = names(kernel.runOn(OBSERVER_CPU, "observer", wq::entries));
 
-        kernel.runOn(OBSERVER_CPU, "waker", () -> {
+        List<String> woken = kernel.runOn(OBSERVER_CPU, "waker", () -> {
             released.set(true);
-            wq.wakeUpNr(nr);
+            return wakeUpLocked(wq, nr, wakeLog);
         });
-        List<String> woken = new ArrayList<>();
-        for (Waiter w : waiters) {
-            if (w.task().get().state() == Task.TASK_RUNNING) {
-                woken.add(w.name());
-            }
-        }
         String wakeViolation = checkWoken(waiters, woken, nr, order);
 
-        kernel.runOn(OBSERVER_CPU, "waker", wq::wakeUpAll);
+        List<String> wokenByAll = kernel.runOn(OBSERVER_CPU, "waker", () -> wakeUpLocked(wq, 0, wakeLog));
+        for (Waiter w : waiters) {
+            if (!woken.contains(w.name()) && !wokenByAll.contains(w.name())) {
+                violations.add("W2: wake_up_all did not wake " + w.name() + ", asleep since wake_up_nr(" + nr + ")");
+            }
+        }
         for (Waiter w : waiters) {
             w.thread().join(BOUND_NANOS / 1_000_000);
             if (w.thread().isAlive()) {
@@ -97,11 +102,32 @@ final class WakeUpNrScenario {
         return violations.isEmpty() ? null : String.join("\n", violations);
     }
 
+    /**
+     * {@code spin_lock_irqsave(&q->lock); __wake_up_locked(q, TASK_NORMAL, nr);} and, still under the
+     * lock, the names the wake functions logged during that walk, head first.
+     */
+    private static List<String> wakeUpLocked(WaitQueueHead wq, int nr, List<String> wakeLog) {
+        boolean flags = wq.lock().lockIrqsave();
+        try {
+            wakeLog.clear();
+            wq.wakeUpLocked(Task.TASK_NORMAL, nr);
+            return List.copyOf(wakeLog);
+        } finally {
+            wq.lock().unlockIrqrestore(flags);
+        }
+    }
+
     /** One waiter: the get_request-style loop, then the W3 check after finish_wait. */
     private static void sleepUntilReleased(Kernel kernel, WaitQueueHead wq, boolean exclusive, AtomicBoolean released,
-                                           AtomicReference<Task> task, List<String> violations) {
-        task.set(kernel.current());
-        WaitQueueEntry wait = WaitQueueEntry.defineWait(kernel);
+                                           List<String> wakeLog, List<String> violations) {
+        String comm = kernel.current().comm();
+        WaitQueueEntry wait = WaitQueueEntry.defineWaitFunc(kernel, (k, entry, mode) -> {
+            boolean woken = WaitQueueEntry.AUTOREMOVE_WAKE_FUNCTION.wake(k, entry, mode);
+            if (woken) {
+                wakeLog.add(comm); // under wq.lock(): __wake_up_common holds it
+            }
+            return woken;
+        });
         kernel.current().setBlockedOn("wait queue " + wq.name());
         for (;;) {
             if (exclusive) {
@@ -133,8 +159,9 @@ final class WakeUpNrScenario {
                 exclusiveBudget--;
             }
         }
-        if (woken.equals(expected)) {
-            return null;
+        List<String> wokenInArrivalOrder = waiters.stream().map(Waiter::name).filter(woken::contains).toList();
+        if (wokenInArrivalOrder.equals(expected) && woken.size() == expected.size()) {
+            return null; // the sizes catch an entry woken twice in one walk
         }
         List<String> missedShared = new ArrayList<>();
         for (Waiter w : waiters) {
@@ -142,7 +169,7 @@ final class WakeUpNrScenario {
                 missedShared.add(w.name());
             }
         }
-        return "W2: wake_up_nr(" + nr + ") on the queue " + order + " (head first) woke " + woken + ", expected "
+        return "W2: wake_up_nr(" + nr + ") on the queue " + order + " (head first) woke " + woken + " (in walk order), expected "
                 + expected + (missedShared.isEmpty() ? "" : "; non-exclusive waiters left asleep: " + missedShared);
     }
 

@@ -31,6 +31,9 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * under load caught NO_WAKER_BARRIER once (1 in 51,905 samples) and NO_WAITER_BARRIER never, so a
  * short run would report MISSED most of the time. Run it by hand with more time (-m default or more).
  *
+ * The gate catches this bug with LostWakeUpSB*, the same race cut down to its store-buffering core
+ * (SbWakeUp explains the cuts), where it shows in every quick run.
+ *
  * Run: java -jar stress/target/jcstress.jar -t LostWakeUpNoWaiterBarrier -m quick
  */
 @JCStressTest

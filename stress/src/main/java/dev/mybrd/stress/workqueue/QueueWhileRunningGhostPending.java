@@ -28,8 +28,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * samples each) the forbidden outcome never showed. The window is the store buffer's drain time,
  * and the code between the clear and the function's load (the pool unlock, the call) is long
  * compared with it. Lincheck cannot show it either: its model checker is sequentially consistent.
- * So GHOST_PENDING is a documented variant of the model that no check of the suite catches; run
- * this test by hand, e.g. with -m stress, to look for it.
+ * The gate catches GHOST_PENDING with dev.mybrd.workqueue.PendingHandOffSBGhostPending, the same
+ * hand-off cut down to its store-buffering core, in every quick run.
  *
  * Run: java -jar stress/target/jcstress.jar -t QueueWhileRunningGhostPending -m quick
  */
