@@ -90,7 +90,8 @@ public final class Races {
                 "blk-mq driver tags", "blk_mq_mark_tag_wait adds itself to the wait queue and retries the tag with"
                         + " no barrier in between (a failed get writes nothing); the tag's release reads an empty"
                         + " wait queue: both miss",
-                "kr10", MarkTagWait.NoBarrier.class, MarkTagWait.WithBarrier.class, "markTagWait", "putTag");
+                "kr10", MarkTagWait.NoBarrier.class, MarkTagWait.WithBarrier.class, "markTagWait", "putTag",
+                stress("LostWakeUpSBNoWaiterBarrier", Expect.CATCHES_BUG), stress("LostWakeUpSB", Expect.HOLDS));
     }
 
     static Race kr11() {
@@ -106,12 +107,17 @@ public final class Races {
      * code paths, one per CPU, before the fix (caught by the class's validation) and after it.
      */
     private static Race storeBuffering(String id, String commit, String title, String subsystem, String summary,
-                                       String prefix, Class<?> buggy, Class<?> fixed, String first, String second) {
+                                       String prefix, Class<?> buggy, Class<?> fixed, String first, String second,
+                                       Probe... onHardware) {
         String property = "P11 no lost wake-up (store buffering, x86-TSO)";
-        return new Race(id, commit, title, subsystem, Symptom.LOST_WAKEUP, summary,
-                List.of(owned(id, racing(prefix + "-without-barrier", Expect.CATCHES_BUG, property, buggy, first,
-                        second))),
-                List.of(owned(id, racing(prefix + "-with-barrier", Expect.HOLDS, property, fixed, first, second))));
+        List<Probe> buggyProbes = new ArrayList<>(List.of(owned(id, racing(prefix + "-without-barrier",
+                Expect.CATCHES_BUG, property, buggy, first, second))));
+        List<Probe> fixedProbes = new ArrayList<>(List.of(owned(id, racing(prefix + "-with-barrier", Expect.HOLDS,
+                property, fixed, first, second))));
+        for (Probe p : onHardware) {
+            (p.expect() == Expect.CATCHES_BUG ? buggyProbes : fixedProbes).add(p);
+        }
+        return new Race(id, commit, title, subsystem, Symptom.LOST_WAKEUP, summary, buggyProbes, fixedProbes);
     }
 
     static Race kr18() {
