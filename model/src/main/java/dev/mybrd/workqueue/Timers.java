@@ -97,14 +97,14 @@ public final class Timers {
 
     /** {@code add_timer(timer)}: arms a timer that is not pending on the current CPU's base. */
     public void addTimer(TimerList timer) {
-        KernelBug.bugOn(timerPending(timer), "add_timer of pending timer " + timer);
+        KernelBug.bugOn(timerPending(timer), () -> "add_timer of pending timer " + timer);
         modTimer(timer, timer.expires, kernel.smpProcessorId());
     }
 
     /** {@code add_timer_on(timer, cpu)}: arms a timer that is not pending on {@code cpu}'s base. */
     public void addTimerOn(TimerList timer, int cpu) {
         kernel.cpu(cpu);
-        KernelBug.bugOn(timerPending(timer), "add_timer_on of pending timer " + timer);
+        KernelBug.bugOn(timerPending(timer), () -> "add_timer_on of pending timer " + timer);
         modTimer(timer, timer.expires, cpu);
     }
 
@@ -223,7 +223,7 @@ public final class Timers {
     private void callTimerFn(TimerList timer) {
         int count = kernel.thisCpu().preemptCount();
         timer.function.run();
-        KernelBug.bugOn(kernel.thisCpu().preemptCount() != count, "timer " + timer
+        KernelBug.bugOn(kernel.thisCpu().preemptCount() != count, () -> "timer " + timer
                 + ": preempt leak: " + Integer.toHexString(count) + " -> "
                 + Integer.toHexString(kernel.thisCpu().preemptCount()));
     }
