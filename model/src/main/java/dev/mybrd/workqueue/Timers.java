@@ -8,6 +8,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The timer wheel of {@code kernel/time/timer.c} (v4.4) reduced to what delayed work needs, over a
@@ -56,6 +58,8 @@ public final class Timers {
         }
     }
 
+    private static final Map<Kernel, Timers> INSTANCES = new WeakHashMap<>();
+
     private final Kernel kernel;
     private final Base[] bases;
     @SuppressWarnings("unused") private volatile long jiffies;
@@ -68,6 +72,16 @@ public final class Timers {
             bases[i] = new Base(kernel, i);
         }
         kernel.openSoftirq(Softirq.TIMER, k -> runTimerSoftirq());
+    }
+
+    /**
+     * The timer subsystem of {@code kernel}, created on first use; every user that does not build
+     * its own shares it (the workqueues, the block layer's request timeout, mybrd's timer mode).
+     */
+    public static Timers of(Kernel kernel) {
+        synchronized (INSTANCES) {
+            return INSTANCES.computeIfAbsent(kernel, Timers::new);
+        }
     }
 
     /** {@code jiffies} (READ_ONCE). */
@@ -106,6 +120,16 @@ public final class Timers {
         kernel.cpu(cpu);
         KernelBug.bugOn(timerPending(timer), "add_timer_on of pending timer " + timer);
         modTimer(timer, timer.expires, cpu);
+    }
+
+    /**
+     * {@code mod_timer(timer, expires)}: (re)arms the timer to fire at {@code expires} on the
+     * current CPU's base; true if it was pending before.
+     */
+    public boolean modTimer(TimerList timer, long expires) {
+        boolean was = timerPending(timer);
+        modTimer(timer, expires, kernel.smpProcessorId());
+        return was;
     }
 
     /** {@code del_timer(timer)}: disarms it; true if it was pending. Does not wait for a running function. */
