@@ -195,6 +195,15 @@ public final class Request {
         return ((int) ATOMIC_FLAGS.getOpaque(this) & REQ_ATOM_COMPLETE) != 0;
     }
 
+    /**
+     * {@code list_del_init(&req->queuelist)} as a driver's done function does it before ending the
+     * request (mybrd, null_blk): a no-op on a started request, which is on no list; on a freed
+     * request, a use-after-free.
+     */
+    public void listDelInit() {
+        checkLive("list_del_init(&req->queuelist)");
+    }
+
     /** KASAN's answer to a step on a freed request. */
     void checkLive(String what) {
         if (freed) {

@@ -207,6 +207,11 @@ public final class RequestQueue {
         rqTimeout = jiffies;
     }
 
+    /** {@code q->rq_timeout} in jiffies. */
+    public long rqTimeoutJiffies() {
+        return rqTimeout;
+    }
+
     /** {@code rq_affinity} ({@code QUEUE_FLAG_SAME_COMP}): complete on the submitting CPU. */
     public void setSameComp(boolean on) {
         legacy();
