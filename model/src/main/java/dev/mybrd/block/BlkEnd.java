@@ -107,9 +107,10 @@ public final class BlkEnd {
             q.elevator.forget(req);
         }
         KernelBug.bugOn(!req.bios.isEmpty(), () -> "WARN_ON(req->bio != NULL): " + req);
-        KernelBug.bugOn(req.where != Request.Where.NONE || req.onDoneList,
-                () -> "BUG_ON(!list_empty(&req->queuelist)): " + req);
+        KernelBug.bugOn(req.where != Request.Where.NONE, () -> "BUG_ON(!list_empty(&req->queuelist)): " + req);
         KernelBug.bugOn(req.onHash, () -> "BUG_ON(ELV_ON_HASH(req)): " + req);
+        KernelBug.bugOn(req.onDoneList, () -> "BUG_ON(ELV_ON_HASH(req)): " + req
+                + " is still on a blk_cpu_done list (ipi_list shares its storage with the hash node)");
         req.markFreed(); // blk_free_request
         q.rl.freedRequest(req.sync);
     }

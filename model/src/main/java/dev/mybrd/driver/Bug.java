@@ -47,7 +47,10 @@ public enum Bug {
      * {@code mybrd_request_fn} called {@code blk_complete_request(req)} and then still
      * {@code blk_end_request_all(req, 0)}, while {@code mybrd_softirq_done_fn} also moved the data and
      * ended it. Every request ends at once without its data (reads return the caller's buffer) and is
-     * freed, then the softirq works on the freed request: reported as a use-after-free. Needs
+     * freed while it still sits on a {@code blk_cpu_done} list: the kernel's
+     * {@code BUG_ON(ELV_ON_HASH(req))} in {@code __blk_put_request} fires ({@code ipi_list} shares its
+     * storage with the hash node); had the softirq run first, its second end would be a use-after-free,
+     * which the model reports too. Needs
      * {@code queue_mode=rq irqmode=softirq}. Breaks P1, P17, P27.
      */
     DOUBLE_COMPLETION,
