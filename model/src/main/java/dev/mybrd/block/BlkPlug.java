@@ -6,8 +6,6 @@ import dev.mybrd.kernel.Task;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * Per-task plugging ({@code struct blk_plug}, {@code blk_start_plug}, {@code blk_finish_plug},
@@ -25,7 +23,9 @@ import java.util.WeakHashMap;
 public final class BlkPlug {
     /** {@code BLK_MAX_REQUEST_COUNT}. */
     public static final int BLK_MAX_REQUEST_COUNT = 16;
-    private static final Map<Kernel, Boolean> HOOKED = new WeakHashMap<>();
+    /** Marks a machine whose {@code schedule()} flushes plugs. */
+    private static final class Hook {
+    }
 
     final List<Request> list = new ArrayList<>();
 
@@ -65,15 +65,14 @@ public final class BlkPlug {
     }
 
     private static void hook(Kernel kernel) {
-        synchronized (HOOKED) {
-            if (HOOKED.putIfAbsent(kernel, Boolean.TRUE) == null) {
-                kernel.addSchedSubmitWork(tsk -> {
-                    if (tsk.plug() instanceof BlkPlug p && !p.list.isEmpty()) {
-                        flushPlugList(kernel, p, true); // blk_schedule_flush_plug
-                    }
-                });
-            }
-        }
+        kernel.subsystem(Hook.class, k -> {
+            k.addSchedSubmitWork(tsk -> {
+                if (tsk.plug() instanceof BlkPlug p && !p.list.isEmpty()) {
+                    flushPlugList(k, p, true); // blk_schedule_flush_plug
+                }
+            });
+            return new Hook();
+        });
     }
 
     /** {@code blk_flush_plug_list(plug, from_schedule)}. */

@@ -5,8 +5,6 @@ import dev.mybrd.kernel.Kernel;
 import dev.mybrd.kernel.KernelBug;
 import dev.mybrd.kernel.Softirq;
 import java.util.ArrayDeque;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * Softirq completion of requests ({@code block/blk-softirq.c}, v4.4), one instance per machine: the
@@ -33,8 +31,6 @@ import java.util.WeakHashMap;
  * completion for another CPU goes through an IPI.
  */
 public final class BlkSoftirq {
-    private static final Map<Kernel, BlkSoftirq> INSTANCES = new WeakHashMap<>();
-
     private final ArrayDeque<Request>[] blkCpuDone;
 
     @SuppressWarnings("unchecked")
@@ -48,9 +44,7 @@ public final class BlkSoftirq {
 
     /** {@code blk_softirq_init()} for {@code kernel}, on first use. */
     public static BlkSoftirq of(Kernel kernel) {
-        synchronized (INSTANCES) {
-            return INSTANCES.computeIfAbsent(kernel, BlkSoftirq::new);
-        }
+        return kernel.subsystem(BlkSoftirq.class, BlkSoftirq::new);
     }
 
     /**
@@ -72,7 +66,7 @@ public final class BlkSoftirq {
     /** {@code __blk_complete_request(req)}: the caller owns {@code REQ_ATOM_COMPLETE}. */
     static void blkCompleteRequestClaimed(Request req) {
         Kernel kernel = req.q.kernel;
-        BlkSoftirq self = of(kernel);
+        BlkSoftirq self = req.q.softirq;
         boolean flags = kernel.localIrqSave();
         try {
             int cpu = kernel.smpProcessorId();

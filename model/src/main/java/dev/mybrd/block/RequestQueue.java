@@ -73,6 +73,8 @@ public final class RequestQueue {
     final TimerList timeoutTimer;
     /** {@code q->delay_work} on kblockd: pending runs of the queue ({@link Kblockd}). */
     final Kblockd kblockd;
+    /** {@code blk_softirq_init}'s per-CPU done lists, looked up once (never on the I/O path). */
+    final BlkSoftirq softirq;
     private int nextTag;
 
     /** A bio-mode queue: {@code blk_alloc_queue_node} + {@code blk_queue_make_request(q, fn)}. */
@@ -93,6 +95,7 @@ public final class RequestQueue {
         this.timers = null;
         this.timeoutTimer = null;
         this.kblockd = null;
+        this.softirq = null;
     }
 
     private RequestQueue(Kernel kernel, Consumer<RequestQueue> requestFn, SpinLock lock, QueueLimits limits,
@@ -110,6 +113,7 @@ public final class RequestQueue {
         this.timers = Timers.of(kernel);
         this.timeoutTimer = new TimerList("q->timeout", () -> BlkTimeout.blkRqTimedOutTimer(this), 0);
         this.kblockd = new Kblockd(this);
+        this.softirq = BlkSoftirq.of(kernel);
     }
 
     /**
@@ -216,6 +220,12 @@ public final class RequestQueue {
     public void setSameComp(boolean on) {
         legacy();
         sameComp = on;
+    }
+
+    /** Requests waiting on this machine's {@code blk_cpu_done} lists (a racy snapshot). */
+    public int softirqPending() {
+        legacy();
+        return softirq.pending();
     }
 
     /** {@code q->in_flight[sync]}: a racy read unless {@code queue_lock} is held. */

@@ -99,7 +99,6 @@ final class MyBrdRequestMode {
         boolean timeouts = config.injection().timeoutEvery() > 0;
         this.claimCompletion = config.irqMode() == IrqMode.SOFTIRQ || timeouts;
         if (claimCompletion) {
-            BlkSoftirq.of(kernel);
             q.setSoftirqDoneFn(this::softirqDoneFn);
         }
         if (timeouts) {
@@ -331,7 +330,7 @@ final class MyBrdRequestMode {
         if (q.kblockd().pending()) {
             b.append("; kblockd run pending");
         }
-        int done = BlkSoftirq.of(kernel).pending();
+        int done = q.softirqPending();
         if (done > 0) {
             b.append("; ").append(done).append(" on blk_cpu_done lists");
         }

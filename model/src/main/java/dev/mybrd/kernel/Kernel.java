@@ -47,6 +47,7 @@ public final class Kernel {
     private final List<Throwable> oopses = new CopyOnWriteArrayList<>();
     private final List<Consumer<AtomicSleepBug>> atomicSleepListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Task>> schedSubmitWork = new CopyOnWriteArrayList<>();
+    private final java.util.Map<Class<?>, Object> subsystems = new java.util.HashMap<>();
     /** Per CPU {@code call_single_queue}: functions other CPUs asked this CPU to run in an IPI. */
     private final ConcurrentLinkedQueue<CallSingleData>[] callSingleQueue;
 
@@ -553,6 +554,24 @@ public final class Kernel {
             doSoftirq(cpu);
         }
         cpu.setIrqsDisabled(false);
+    }
+
+    // ---- per-machine subsystems --------------------------------------------------------------------
+
+    /**
+     * The machine's one instance of a subsystem that exists once per kernel (the timer wheel, the
+     * block softirq's done lists), created with {@code init} on first use. Kept here rather than in a
+     * static map so that it lives and dies with its machine.
+     */
+    public <T> T subsystem(Class<T> type, java.util.function.Function<Kernel, T> init) {
+        synchronized (subsystems) {
+            Object o = subsystems.get(type);
+            if (o == null) {
+                o = init.apply(this);
+                subsystems.put(type, o);
+            }
+            return type.cast(o);
+        }
     }
 
     // ---- inter-processor interrupts --------------------------------------------------------------

@@ -8,8 +8,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.WeakHashMap;
 
 /**
  * The timer wheel of {@code kernel/time/timer.c} (v4.4) reduced to what delayed work needs, over a
@@ -58,8 +56,6 @@ public final class Timers {
         }
     }
 
-    private static final Map<Kernel, Timers> INSTANCES = new WeakHashMap<>();
-
     private final Kernel kernel;
     private final Base[] bases;
     @SuppressWarnings("unused") private volatile long jiffies;
@@ -79,9 +75,7 @@ public final class Timers {
      * its own shares it (the workqueues, the block layer's request timeout, mybrd's timer mode).
      */
     public static Timers of(Kernel kernel) {
-        synchronized (INSTANCES) {
-            return INSTANCES.computeIfAbsent(kernel, Timers::new);
-        }
+        return kernel.subsystem(Timers.class, Timers::new);
     }
 
     /** {@code jiffies} (READ_ONCE). */
