@@ -21,8 +21,12 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * The mybrd RAM disk in bio-mode ({@code queue_mode = MYBRD_Q_BIO}): {@code struct mybrd_device}
- * with its queue, gendisk, {@code mybrd_lock} and page store, and {@code mybrd_make_request_fn}.
+ * The mybrd RAM disk: {@code struct mybrd_device} with its queue, gendisk, {@code mybrd_lock} and page
+ * store; {@code mybrd_make_request_fn} in bio-mode ({@code queue_mode = MYBRD_Q_BIO}, the default), and
+ * in request-mode ({@code MYBRD_Q_RQ}) {@code mybrd_queue_lock} and the legacy queue's callbacks, which
+ * {@link MyBrdRequestMode} describes (irqmode none, softirq, timer; fault injection). mq-mode is not
+ * modelled yet. In request-mode a bio may end after {@link #submitBio} returns; {@link #drain} waits
+ * for quiescence, bounded.
  *
  * <p><b>Bio-mode.</b> The queue has no elevator, no requests and no queue lock: every submitter runs
  * {@link #makeRequest} in its own context, on its own CPU, concurrently with the others. For each

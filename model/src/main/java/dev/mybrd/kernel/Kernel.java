@@ -1,12 +1,16 @@
 package dev.mybrd.kernel;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 
 /**
@@ -47,9 +51,11 @@ public final class Kernel {
     private final List<Throwable> oopses = new CopyOnWriteArrayList<>();
     private final List<Consumer<AtomicSleepBug>> atomicSleepListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Task>> schedSubmitWork = new CopyOnWriteArrayList<>();
-    private final java.util.Map<Class<?>, Object> subsystems = new java.util.HashMap<>();
+    private final Map<Class<?>, Object> subsystems = new HashMap<>();
     /** Per CPU {@code call_single_queue}: functions other CPUs asked this CPU to run in an IPI. */
     private final ConcurrentLinkedQueue<CallSingleData>[] callSingleQueue;
+    /** IPIs queued and not yet taken, for {@link #ipisPending}. */
+    private final AtomicInteger ipisQueued = new AtomicInteger();
 
     /** {@code struct call_single_data}: a function queued for another CPU's IPI handler. */
     private record CallSingleData(String name, Runnable func) {
@@ -563,7 +569,7 @@ public final class Kernel {
      * block softirq's done lists), created with {@code init} on first use. Kept here rather than in a
      * static map so that it lives and dies with its machine.
      */
-    public <T> T subsystem(Class<T> type, java.util.function.Function<Kernel, T> init) {
+    public <T> T subsystem(Class<T> type, Function<Kernel, T> init) {
         synchronized (subsystems) {
             Object o = subsystems.get(type);
             if (o == null) {
@@ -595,7 +601,9 @@ public final class Kernel {
             }
             return;
         }
+        ipisQueued.incrementAndGet();
         callSingleQueue[cpuId].add(new CallSingleData(name, func));
+        cpus[cpuId].orSoftirqPending(Cpu.IPI_PENDING); // the IPI itself: the target's pending mark
     }
 
     /**
@@ -605,23 +613,20 @@ public final class Kernel {
      */
     public void handlePendingIpis() {
         Cpu cpu = thisCpu();
-        if (cpu.irqsDisabled() || cpu.inInterrupt()) {
+        if (cpu.irqsDisabled() || cpu.inInterrupt() || (cpu.pendingWork() & Cpu.IPI_PENDING) == 0
+                || !cpu.takeIpiPending()) {
             return;
         }
         CallSingleData csd;
         while ((csd = callSingleQueue[cpu.id()].poll()) != null) {
+            ipisQueued.decrementAndGet();
             hardirq("IPI " + csd.name(), csd.func());
         }
     }
 
     /** Whether some CPU has an IPI it has not taken yet. */
     public boolean ipisPending() {
-        for (ConcurrentLinkedQueue<CallSingleData> q : callSingleQueue) {
-            if (!q.isEmpty()) {
-                return true;
-            }
-        }
-        return false;
+        return ipisQueued.get() != 0;
     }
 
     // ---- softirqs ------------------------------------------------------------------------------
@@ -655,8 +660,11 @@ public final class Kernel {
      */
     public void runKsoftirqd() {
         Cpu cpu = thisCpu();
+        if (cpu.inAtomic() || cpu.irqsDisabled() || cpu.pendingWork() == 0) {
+            return;
+        }
         handlePendingIpis();
-        if (cpu.inAtomic() || cpu.irqsDisabled() || cpu.softirqPending() == 0) {
+        if (cpu.softirqPending() == 0) {
             return;
         }
         cpu.setIrqsDisabled(true);
