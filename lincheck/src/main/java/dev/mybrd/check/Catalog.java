@@ -1,6 +1,7 @@
 package dev.mybrd.check;
 
 import dev.mybrd.lincheck.ramdisk.RamDiskChecks;
+import dev.mybrd.lincheck.requestmode.RequestModeChecks;
 import dev.mybrd.lincheck.pageflags.PageFlagsChecks;
 import dev.mybrd.lincheck.percpu.PerCpuChecks;
 import dev.mybrd.lincheck.waitqueue.WaitQueueChecks;
@@ -29,6 +30,8 @@ public final class Catalog {
     public static final String SPINLOCK = "spinlock";
     public static final String RCU = "rcu";
     public static final String WORK_QUEUE = "work-queue";
+    public static final String REQUEST_MODE = "request-mode";
+    public static final String SOFTIRQ = "softirq";
     public static final String MQ_TAGS = "mq-tags";
 
     private Catalog() {
@@ -45,6 +48,7 @@ public final class Catalog {
         checks.addAll(SpinlockChecks.all());
         checks.addAll(RcuChecks.all());
         checks.addAll(WorkQueueChecks.all());
+        checks.addAll(RequestModeChecks.all());
         checks.addAll(MqTagsChecks.all());
         return checks;
     }

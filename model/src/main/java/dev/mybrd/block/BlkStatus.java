@@ -11,7 +11,8 @@ public enum BlkStatus {
     IOERR(Errno.EIO.negative()),
     NOSPC(Errno.ENOSPC.negative()),
     NOTSUPP(Errno.EOPNOTSUPP.negative()),
-    NOMEM(Errno.ENOMEM.negative());
+    NOMEM(Errno.ENOMEM.negative()),
+    NODEV(Errno.ENODEV.negative());
 
     private final int errno;
 

@@ -41,5 +41,43 @@ public enum Bug {
      * with {@code bio_io_error} and its {@code in_flight} is never given back. After the I/O stops,
      * {@code in_flight} stays above 0 and {@code io_ticks} keeps growing. Breaks P19.
      */
-    IN_FLIGHT_LEAK_ON_ERROR
+    IN_FLIGHT_LEAK_ON_ERROR,
+    /**
+     * mybrd commit 86b61d1 (fixed in c359d3e; spec 2.8 item 2): when softirq mode was added,
+     * {@code mybrd_request_fn} called {@code blk_complete_request(req)} and then still
+     * {@code blk_end_request_all(req, 0)}, while {@code mybrd_softirq_done_fn} also moved the data and
+     * ended it. Every request ends at once without its data (reads return the caller's buffer) and is
+     * freed while it still sits on a {@code blk_cpu_done} list: the kernel's
+     * {@code BUG_ON(ELV_ON_HASH(req))} in {@code __blk_put_request} fires ({@code ipi_list} shares its
+     * storage with the hash node); had the softirq run first, its second end would be a use-after-free,
+     * which the model reports too. Needs
+     * {@code queue_mode=rq irqmode=softirq}. Breaks P1, P17, P27.
+     */
+    DOUBLE_COMPLETION,
+    /**
+     * mybrd master, commit 3ba077f (spec 2.8 item 3): in softirq mode {@code mybrd_request_fn} only
+     * calls {@code blk_complete_request}, and {@code mybrd_softirq_done_fn} only ends the request with
+     * success: no data are moved at all. Writes are dropped; reads return whatever the caller's pages
+     * held. Needs {@code queue_mode=rq irqmode=softirq}. Breaks P3, P27.
+     */
+    SOFTIRQ_DONE_NO_TRANSFER,
+    /**
+     * mybrd branch ch04-request-mode-softirq (spec 2.8 item 5a): {@code mybrd_softirq_done_fn} does the
+     * data transfer, so a write to a new page allocates it ({@code alloc_page(GFP_NOIO)},
+     * {@code radix_tree_preload}) in {@code BLOCK_SOFTIRQ}: sleeping in atomic context, reported by
+     * {@code might_sleep}. The default model moves the data in {@code request_fn} (process context)
+     * and only ends the request in the softirq. Needs {@code queue_mode=rq irqmode=softirq}. Breaks P25.
+     */
+    SOFTIRQ_DONE_TRANSFER,
+    /**
+     * mybrd's {@code mybrd_prep_rq_fn} (spec 2.8 item 11): {@code BLKPREP_KILL} whenever
+     * {@code req->special} is already set, without {@code REQ_DONTPREP}, so a request the driver
+     * requeued is prepared again and killed with {@code -EIO}. The default model's prep is idempotent
+     * (a request already prepared for this device is OK). Breaks P27 under requeue injection.
+     */
+    PREP_NOT_IDEMPOTENT,
+    /** The block layer's {@link dev.mybrd.block.BlkBug#GET_REQUEST_REGISTER_AFTER_UNLOCK} (spec 3.6 (a)). Breaks P14/P2. */
+    GET_REQUEST_REGISTER_AFTER_UNLOCK,
+    /** The block layer's {@link dev.mybrd.block.BlkBug#MERGE_INTO_STARTED} (spec 3.7). Breaks P21/P27. */
+    MERGE_INTO_STARTED
 }

@@ -21,8 +21,12 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * The mybrd RAM disk in bio-mode ({@code queue_mode = MYBRD_Q_BIO}): {@code struct mybrd_device}
- * with its queue, gendisk, {@code mybrd_lock} and page store, and {@code mybrd_make_request_fn}.
+ * The mybrd RAM disk: {@code struct mybrd_device} with its queue, gendisk, {@code mybrd_lock} and page
+ * store; {@code mybrd_make_request_fn} in bio-mode ({@code queue_mode = MYBRD_Q_BIO}, the default), and
+ * in request-mode ({@code MYBRD_Q_RQ}) {@code mybrd_queue_lock} and the legacy queue's callbacks, which
+ * {@link MyBrdRequestMode} describes (irqmode none, softirq, timer; fault injection). mq-mode is not
+ * modelled yet. In request-mode a bio may end after {@link #submitBio} returns; {@link #drain} waits
+ * for quiescence, bounded.
  *
  * <p><b>Bio-mode.</b> The queue has no elevator, no requests and no queue lock: every submitter runs
  * {@link #makeRequest} in its own context, on its own CPU, concurrently with the others. For each
@@ -153,6 +157,8 @@ public final class MyBrd {
     private final Gendisk disk;
     private final Jiffies jiffies = new Jiffies();
     private final PartStat stats;
+    /** The request-mode half, or null in bio-mode. */
+    private final MyBrdRequestMode rq;
 
     /** {@code mybrd_alloc()}: builds the queue, the page store and the disk. */
     public MyBrd(Kernel kernel, Config config) {
@@ -170,10 +176,11 @@ public final class MyBrd {
         if (kernel == null || config == null) {
             throw new IllegalArgumentException("MyBrd needs a kernel and a config");
         }
-        if (config.queueMode() != QueueMode.BIO) {
+        if (config.queueMode() == QueueMode.MQ) {
             throw new UnsupportedOperationException("queue_mode=" + config.queueMode().label()
                     + " is not modelled yet");
         }
+        checkBugsFit(config);
         this.kernel = kernel;
         this.config = config;
         this.mybrdLock = new SpinLock(kernel, "mybrd_lock");
@@ -181,8 +188,14 @@ public final class MyBrd {
         this.pages = new PageStore(kernel, rcu, new PageAllocator(kernel, config.pageLimit()),
                 mybrdLock, config.bugs(), discardMode);
         this.stats = new PartStat(kernel, rcu, jiffies);
-        this.queue = new RequestQueue(this::makeRequest,
-                new QueueLimits(config.logicalBlockSize(), MYBRD_MAX_HW_SECTORS, true), this);
+        QueueLimits limits = new QueueLimits(config.logicalBlockSize(), MYBRD_MAX_HW_SECTORS, true);
+        if (config.queueMode() == QueueMode.RQ) {
+            this.rq = new MyBrdRequestMode(this, kernel, config, limits, stats);
+            this.queue = rq.queue();
+        } else {
+            this.rq = null;
+            this.queue = new RequestQueue(this::makeRequest, limits, this);
+        }
         this.disk = new Gendisk(MYBRD_MAJOR, MYBRD_FIRST_MINOR, 1, "mybrd",
                 config.capacityBytes() >> Bio.SECTOR_SHIFT, queue, this);
     }
@@ -221,6 +234,46 @@ public final class MyBrd {
     /** {@code mybrd->mybrd_lock}. */
     public SpinLock mybrdLock() {
         return mybrdLock;
+    }
+
+    /** Bugs that only exist in request-mode with softirq completion, and the like: -EINVAL elsewhere. */
+    private static void checkBugsFit(Config config) {
+        for (Bug b : config.bugs()) {
+            boolean rqOnly = b == Bug.PREP_NOT_IDEMPOTENT || b == Bug.GET_REQUEST_REGISTER_AFTER_UNLOCK
+                    || b == Bug.MERGE_INTO_STARTED;
+            boolean softirqOnly = b == Bug.DOUBLE_COMPLETION || b == Bug.SOFTIRQ_DONE_NO_TRANSFER
+                    || b == Bug.SOFTIRQ_DONE_TRANSFER;
+            if ((rqOnly || softirqOnly) && config.queueMode() != QueueMode.RQ
+                    || softirqOnly && config.irqMode() != IrqMode.SOFTIRQ) {
+                throw new IllegalArgumentException("bug " + b + " needs queue_mode=rq" + (softirqOnly ? " irqmode=softirq" : "")
+                        + ", got queue_mode=" + config.queueMode().label() + " irqmode=" + config.irqMode().label()
+                        + " (-EINVAL)");
+            }
+        }
+    }
+
+    /** {@code mybrd->mybrd_queue_lock} (request-mode only). */
+    public SpinLock mybrdQueueLock() {
+        if (rq == null) {
+            throw new IllegalStateException("queue_mode=bio has no mybrd_queue_lock");
+        }
+        return rq.queueLock();
+    }
+
+    /**
+     * Waits, bounded, until no I/O is in flight: in request-mode, gives each CPU turns to run
+     * kblockd, the timers (the completion timer and the request timeout) and its IPIs and softirqs,
+     * since bios submitted in softirq or timer mode end after {@link #submitBio} returns. Call it
+     * outside any task. True at quiescence; false after {@code timeoutNanos}, with
+     * {@link #drainReport()} naming what is still in flight. Bio-mode has nothing to wait for.
+     */
+    public boolean drain(long timeoutNanos) {
+        return rq == null || rq.drain(timeoutNanos);
+    }
+
+    /** What the last unsuccessful {@link #drain} found still in flight ("" if none). */
+    public String drainReport() {
+        return rq == null ? "" : rq.lastReport();
     }
 
     /** {@code submit_bio}: hands the bio to the block layer; it ends inline in bio-mode. */
@@ -264,8 +317,14 @@ public final class MyBrd {
         return BlkStatus.OK;
     }
 
+    /** A discard bio's work (brd's {@code discard_from_brd}); 0 or {@code -EIO}. */
+    int discard(Bio bio) {
+        BlkStatus s = transfer(bio);
+        return s.errno();
+    }
+
     /** {@code brd_do_bvec}: one segment in or out; 0 or {@code -ENOSPC}. */
-    private int doBvec(BioVec vec, ReqOp op, long sector) {
+    int doBvec(BioVec vec, ReqOp op, long sector) {
         if (op == ReqOp.WRITE) {
             int err = pages.copyToSetup(sector, vec.len());
             if (err != 0) {

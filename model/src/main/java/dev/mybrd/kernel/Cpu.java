@@ -29,6 +29,8 @@ public final class Cpu {
     static final int PREEMPT_MASK = 0xff;
     static final int SOFTIRQ_MASK = 0xff << 8;
     static final int HARDIRQ_MASK = 0xf << 16;
+    /** A bit beside the softirq bits of the pending word: an IPI is queued for this CPU. */
+    static final int IPI_PENDING = 1 << 30;
 
     private static final VarHandle OWNER;
     private static final VarHandle SOFTIRQ_PENDING;
@@ -143,6 +145,11 @@ public final class Cpu {
 
     /** {@code local_softirq_pending()}. */
     public int softirqPending() {
+        return softirqPending & ~IPI_PENDING;
+    }
+
+    /** The pending word with the IPI mark: non-zero if a softirq or an IPI waits. */
+    int pendingWork() {
         return softirqPending;
     }
 
@@ -150,8 +157,14 @@ public final class Cpu {
         SOFTIRQ_PENDING.getAndBitwiseOr(this, bits);
     }
 
+    /** Takes the pending softirq bits, leaving {@link #IPI_PENDING} in place. */
     int takeSoftirqPending() {
-        return (int) SOFTIRQ_PENDING.getAndSet(this, 0);
+        return (int) SOFTIRQ_PENDING.getAndBitwiseAnd(this, IPI_PENDING) & ~IPI_PENDING;
+    }
+
+    /** Takes the IPI mark; true if it was set. */
+    boolean takeIpiPending() {
+        return ((int) SOFTIRQ_PENDING.getAndBitwiseAnd(this, ~IPI_PENDING) & IPI_PENDING) != 0;
     }
 
     /** The CPU state in the words of the kernel's might_sleep report. */

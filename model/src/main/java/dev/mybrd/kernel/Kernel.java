@@ -1,11 +1,16 @@
 package dev.mybrd.kernel;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 
 /**
@@ -45,6 +50,16 @@ public final class Kernel {
     private final List<IntConsumer> quiescentStateListeners = new CopyOnWriteArrayList<>();
     private final List<Throwable> oopses = new CopyOnWriteArrayList<>();
     private final List<Consumer<AtomicSleepBug>> atomicSleepListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Task>> schedSubmitWork = new CopyOnWriteArrayList<>();
+    private final Map<Class<?>, Object> subsystems = new HashMap<>();
+    /** Per CPU {@code call_single_queue}: functions other CPUs asked this CPU to run in an IPI. */
+    private final ConcurrentLinkedQueue<CallSingleData>[] callSingleQueue;
+    /** IPIs queued and not yet taken, for {@link #ipisPending}. */
+    private final AtomicInteger ipisQueued = new AtomicInteger();
+
+    /** {@code struct call_single_data}: a function queued for another CPU's IPI handler. */
+    private record CallSingleData(String name, Runnable func) {
+    }
 
     /** A machine with {@link #DEFAULT_NR_CPUS} CPUs. */
     public Kernel() {
@@ -69,6 +84,12 @@ public final class Kernel {
             cpus[i] = new Cpu(i);
         }
         this.cpuWaitNanos = cpuWaitNanos;
+        @SuppressWarnings("unchecked")
+        ConcurrentLinkedQueue<CallSingleData>[] queues = new ConcurrentLinkedQueue[nrCpus];
+        for (int i = 0; i < nrCpus; i++) {
+            queues[i] = new ConcurrentLinkedQueue<>();
+        }
+        this.callSingleQueue = queues;
     }
 
     /** {@code printk()}: appends a line to the kernel log. */
@@ -209,8 +230,9 @@ public final class Kernel {
             throw new IllegalArgumentException("schedule_timeout: negative timeout " + timeoutNanos);
         }
         Task task = current();
-        Cpu cpu = task.cpu();
         mightSleep("schedule()");
+        schedSubmitWork(task);
+        Cpu cpu = task.cpu();
         runKsoftirqd();
         cpu.release(task);
         task.setCpu(null);
@@ -226,6 +248,27 @@ public final class Kernel {
             claimAny(cpu, task);
         }
         return left;
+    }
+
+    /**
+     * {@code sched_submit_work(tsk)}: a task about to sleep first hands over work only it could
+     * submit; the block layer flushes the task's plug here ({@code blk_schedule_flush_plug}).
+     */
+    private void schedSubmitWork(Task task) {
+        if (task.state() == Task.TASK_RUNNING) {
+            return;
+        }
+        for (Consumer<Task> hook : schedSubmitWork) {
+            hook.accept(task);
+        }
+    }
+
+    /**
+     * Registers a step of {@code sched_submit_work}: called on the task's own thread, in process
+     * context, when it calls {@link #schedule} with a sleeping state set. It must not sleep.
+     */
+    public void addSchedSubmitWork(Consumer<Task> hook) {
+        schedSubmitWork.add(hook);
     }
 
     /** Parks until woken, signalled or timed out; returns the time left. */
@@ -550,6 +593,73 @@ public final class Kernel {
         cpu.setIrqsDisabled(false);
     }
 
+    // ---- per-machine subsystems --------------------------------------------------------------------
+
+    /**
+     * The machine's one instance of a subsystem that exists once per kernel (the timer wheel, the
+     * block softirq's done lists), created with {@code init} on first use. Kept here rather than in a
+     * static map so that it lives and dies with its machine.
+     */
+    public <T> T subsystem(Class<T> type, Function<Kernel, T> init) {
+        synchronized (subsystems) {
+            Object o = subsystems.get(type);
+            if (o == null) {
+                o = init.apply(this);
+                subsystems.put(type, o);
+            }
+            return type.cast(o);
+        }
+    }
+
+    // ---- inter-processor interrupts --------------------------------------------------------------
+
+    /**
+     * {@code smp_call_function_single_async(cpu, csd)}: {@code func} runs on CPU {@code cpu} in hardirq
+     * context, with IRQs off. For another CPU it is queued on that CPU's {@code call_single_queue} and
+     * the IPI is "sent": the CPU takes it the next time it can take interrupts at a point the model
+     * delivers them ({@link #handlePendingIpis}, called at every scheduling point, including the end
+     * of {@link #runOn}). For the current CPU, as {@code generic_exec_single} does, it runs at once
+     * with IRQs saved and disabled.
+     */
+    public void smpCallFunctionSingleAsync(int cpuId, String name, Runnable func) {
+        cpu(cpuId);
+        if (cpuId == smpProcessorId()) {
+            boolean flags = localIrqSave();
+            try {
+                func.run();
+            } finally {
+                localIrqRestore(flags);
+            }
+            return;
+        }
+        ipisQueued.incrementAndGet();
+        callSingleQueue[cpuId].add(new CallSingleData(name, func));
+        cpus[cpuId].orSoftirqPending(Cpu.IPI_PENDING); // the IPI itself: the target's pending mark
+    }
+
+    /**
+     * The current CPU takes its pending IPIs ({@code generic_smp_call_function_single_interrupt}),
+     * each as a hardware interrupt, whose exit runs the softirqs it raised. Nothing happens while the
+     * CPU has IRQs disabled or serves an interrupt.
+     */
+    public void handlePendingIpis() {
+        Cpu cpu = thisCpu();
+        if (cpu.irqsDisabled() || cpu.inInterrupt() || (cpu.pendingWork() & Cpu.IPI_PENDING) == 0
+                || !cpu.takeIpiPending()) {
+            return;
+        }
+        CallSingleData csd;
+        while ((csd = callSingleQueue[cpu.id()].poll()) != null) {
+            ipisQueued.decrementAndGet();
+            hardirq("IPI " + csd.name(), csd.func());
+        }
+    }
+
+    /** Whether some CPU has an IPI it has not taken yet. */
+    public boolean ipisPending() {
+        return ipisQueued.get() != 0;
+    }
+
     // ---- softirqs ------------------------------------------------------------------------------
 
     /** {@code open_softirq(nr, action)}: registers the handler of a vector. */
@@ -581,7 +691,11 @@ public final class Kernel {
      */
     public void runKsoftirqd() {
         Cpu cpu = thisCpu();
-        if (cpu.inAtomic() || cpu.irqsDisabled() || cpu.softirqPending() == 0) {
+        if (cpu.inAtomic() || cpu.irqsDisabled() || cpu.pendingWork() == 0) {
+            return;
+        }
+        handlePendingIpis();
+        if (cpu.softirqPending() == 0) {
             return;
         }
         cpu.setIrqsDisabled(true);

@@ -44,6 +44,7 @@ public final class Task {
     @SuppressWarnings("unused") private boolean sigpending;
     private String blockedOn = "";
     private final Deque<Object> heldLocks = new ArrayDeque<>();
+    private Object plug;
 
     Task(String comm, Thread thread) {
         this.comm = comm;
@@ -99,6 +100,16 @@ public final class Task {
      */
     public Deque<Object> heldLocks() {
         return heldLocks;
+    }
+
+    /** {@code current->plug}: the block layer's per-task plug, or null. Only the task touches it. */
+    public Object plug() {
+        return plug;
+    }
+
+    /** Sets {@code current->plug} ({@code blk_start_plug}, {@code blk_finish_plug}). */
+    public void setPlug(Object plug) {
+        this.plug = plug;
     }
 
     @Override

@@ -70,6 +70,14 @@ public final class Timers {
         kernel.openSoftirq(Softirq.TIMER, k -> runTimerSoftirq());
     }
 
+    /**
+     * The timer subsystem of {@code kernel}, created on first use; every user that does not build
+     * its own shares it (the workqueues, the block layer's request timeout, mybrd's timer mode).
+     */
+    public static Timers of(Kernel kernel) {
+        return kernel.subsystem(Timers.class, Timers::new);
+    }
+
     /** {@code jiffies} (READ_ONCE). */
     public long jiffies() {
         return (long) JIFFIES.getOpaque(this);
@@ -106,6 +114,16 @@ public final class Timers {
         kernel.cpu(cpu);
         KernelBug.bugOn(timerPending(timer), () -> "add_timer_on of pending timer " + timer);
         modTimer(timer, timer.expires, cpu);
+    }
+
+    /**
+     * {@code mod_timer(timer, expires)}: (re)arms the timer to fire at {@code expires} on the
+     * current CPU's base; true if it was pending before.
+     */
+    public boolean modTimer(TimerList timer, long expires) {
+        boolean was = timerPending(timer);
+        modTimer(timer, expires, kernel.smpProcessorId());
+        return was;
     }
 
     /** {@code del_timer(timer)}: disarms it; true if it was pending. Does not wait for a running function. */

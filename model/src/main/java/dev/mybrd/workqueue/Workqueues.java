@@ -168,7 +168,7 @@ public final class Workqueues implements AutoCloseable {
             synchronized (this) {
                 t = timers;
                 if (t == null) {
-                    t = new Timers(kernel);
+                    t = Timers.of(kernel);
                     timers = t;
                 }
             }
