@@ -42,6 +42,7 @@ public final class Races {
         races.add(kr22());
         races.add(mybrd06());
         races.add(g01());
+        races.addAll(LifeRaces.all());
         races.sort((a, b) -> order(a.id()).compareTo(order(b.id())));
         return races;
     }

@@ -1,0 +1,65 @@
+package dev.mybrd.race;
+
+import static dev.mybrd.check.Scenarios.call;
+
+import dev.mybrd.check.Check;
+import dev.mybrd.check.Expect;
+import dev.mybrd.check.LincheckCheck;
+import dev.mybrd.check.Scenarios;
+import dev.mybrd.lincheck.mqrq.TimeoutVsCompletion;
+import dev.mybrd.lincheck.mqrq.TimeoutVsReuse;
+import java.util.List;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+
+/**
+ * The request life-cycle races (kernel-races section B and KR-02): blk-mq's timeout handler against
+ * completion, free and reuse of a request, and a dispatch that loses its re-run. Each runs on the
+ * compact request model of {@code dev.mybrd.mqrq}.
+ */
+final class LifeRaces {
+    private LifeRaces() {
+    }
+
+    static List<Race> all() {
+        return List.of(kr13(), kr14());
+    }
+
+    static Race kr13() {
+        String property = "each use of a request ends once, and only its own timeout terminates it";
+        return new Race("KR-13", "1d9bd5161ba3",
+                "blk-mq: replace timeout synchronization with a RCU and generation based scheme", "blk-mq timeout",
+                Symptom.DOUBLE_COMPLETION,
+                "the timeout handler reads REQ_ATOM_STARTED and the deadline of a use that is just ending, then wins"
+                        + " REQ_ATOM_COMPLETE against the next use of the same request: the driver aborts a healthy I/O",
+                List.of(owned("KR-13", twoOps("kr13-v44-atomic-flags", Expect.CATCHES_BUG, property,
+                        TimeoutVsReuse.AtomicFlags.class, "timeoutScan", "completeAndReuse"))),
+                List.of(owned("KR-13", twoOps("kr13-generation-rcu", Expect.HOLDS, property,
+                                TimeoutVsReuse.Generation.class, "timeoutScan", "completeAndReuse")),
+                        owned("KR-13", twoOps("kr13-refcount-state", Expect.HOLDS, property,
+                                TimeoutVsReuse.Refcount.class, "timeoutScan", "completeAndReuse"))));
+    }
+
+    static Race kr14() {
+        String property = "a completion that races the timeout handler is not lost";
+        return new Race("KR-14", "12f5b9314545", "blk-mq: Remove generation seqeunce", "blk-mq timeout",
+                Symptom.LOST_COMPLETION,
+                "the generation scheme drops a completion that arrives while the timeout handler holds its claim;"
+                        + " when the driver answers BLK_EH_RESET_TIMER the request stays in flight for good",
+                List.of(owned("KR-14", twoOps("kr14-generation-rcu", Expect.CATCHES_BUG, property,
+                        TimeoutVsCompletion.Generation.class, "timeoutScan", "complete"))),
+                List.of(owned("KR-14", twoOps("kr14-refcount-state", Expect.HOLDS, property,
+                        TimeoutVsCompletion.Refcount.class, "timeoutScan", "complete"))));
+    }
+
+    private static Probe owned(String raceId, Check check) {
+        return new Probe.InProcess(new RaceCheck(raceId, check));
+    }
+
+    /** Model checking of one operation per thread, every interleaving up to the budget. */
+    private static Check twoOps(String name, Expect expect, String property, Class<?> testClass, String first,
+                                String second) {
+        return new LincheckCheck(Races.CHAPTER, name, property, expect, testClass,
+                () -> new ModelCheckingOptions().iterations(0).invocationsPerIteration(Integer.getInteger("life.invocations", 300))
+                        .addCustomScenario(Scenarios.of(testClass).thread(call(first)).thread(call(second)).build()));
+    }
+}
