@@ -7,6 +7,7 @@ import dev.mybrd.check.Expect;
 import dev.mybrd.check.LincheckCheck;
 import dev.mybrd.check.Scenarios;
 import dev.mybrd.lincheck.mqrq.TimeoutVsCompletion;
+import dev.mybrd.lincheck.mqrq.TimeoutVsFlushTag;
 import dev.mybrd.lincheck.mqrq.TimeoutVsReuse;
 import java.util.List;
 import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
@@ -21,7 +22,20 @@ final class LifeRaces {
     }
 
     static List<Race> all() {
-        return List.of(kr13(), kr14());
+        return List.of(kr12(), kr13(), kr14());
+    }
+
+    static Race kr12() {
+        String property = "the timeout scan only looks at requests it can trust";
+        return new Race("KR-12", "0048b4837aff", "blk-mq: fix race between timeout and freeing request",
+                "blk-mq timeout", Symptom.CRASH,
+                "the timeout timer's bt_for_each finds a tag busy and blk_mq_tag_to_rq dereferences the request's"
+                        + " own fields to tell it from the flush request that borrowed its tag, before the"
+                        + " allocation has filled them in: NULL pointer dereference",
+                List.of(owned("KR-12", twoOps("kr12-derive-from-rq", Expect.CATCHES_BUG, property,
+                        TimeoutVsFlushTag.DeriveFromRq.class, "submitFlush", "timeoutScan"))),
+                List.of(owned("KR-12", twoOps("kr12-rqs-active-rq", Expect.HOLDS, property,
+                        TimeoutVsFlushTag.ActiveRq.class, "submitFlush", "timeoutScan"))));
     }
 
     static Race kr13() {
