@@ -6,6 +6,7 @@ import dev.mybrd.check.Check;
 import dev.mybrd.check.Expect;
 import dev.mybrd.check.LincheckCheck;
 import dev.mybrd.check.Scenarios;
+import dev.mybrd.lincheck.mqrq.SharedTagRerun;
 import dev.mybrd.lincheck.mqrq.TimeoutVsCompletion;
 import dev.mybrd.lincheck.mqrq.TimeoutVsFlushTag;
 import dev.mybrd.lincheck.mqrq.TimeoutVsReuse;
@@ -22,7 +23,20 @@ final class LifeRaces {
     }
 
     static List<Race> all() {
-        return List.of(kr12(), kr13(), kr14());
+        return List.of(kr02(), kr12(), kr13(), kr14());
+    }
+
+    static Race kr02() {
+        String property = "a request put back for want of a driver tag is run again";
+        return new Race("KR-02", "eb619fdb2d4c", "blk-mq: fix issue with shared tag queue re-running",
+                "blk-mq dispatch", Symptom.HANG,
+                "the shared driver tag a hctx waits for is freed and its wake-up runs the queue before the"
+                        + " dispatcher has put its request back on hctx->dispatch; with SCHED_RESTART set the"
+                        + " dispatcher does not re-run it, and nothing else will: the I/O hangs",
+                List.of(owned("KR-02", twoOps("kr02-tag-waiting-bit", Expect.CATCHES_BUG, property,
+                        SharedTagRerun.TagWaitingBit.class, "dispatch", "otherDeviceCompletes"))),
+                List.of(owned("KR-02", twoOps("kr02-rerun-if-wait-gone", Expect.HOLDS, property,
+                        SharedTagRerun.RerunIfWaitGone.class, "dispatch", "otherDeviceCompletes"))));
     }
 
     static Race kr12() {
