@@ -87,7 +87,7 @@ final class LifeRaces {
     private static Check twoOps(String name, Expect expect, String property, Class<?> testClass, String first,
                                 String second) {
         return new LincheckCheck(Races.CHAPTER, name, property, expect, testClass,
-                () -> new ModelCheckingOptions().iterations(0).invocationsPerIteration(Integer.getInteger("life.invocations", 300))
+                () -> new ModelCheckingOptions().iterations(0).invocationsPerIteration(300)
                         .addCustomScenario(Scenarios.of(testClass).thread(call(first)).thread(call(second)).build()));
     }
 }

@@ -25,9 +25,11 @@ import java.util.Objects;
  * {@code bt_get} is a bounded wait for the bit (a wait that does not end is reported as a hung
  * task); {@code jiffies} is a field the scenario sets; completions end the request directly (no
  * softirq or IPI: {@code q->softirq_done_fn} unset); the v4.16 {@code RQF_MQ_TIMEOUT_EXPIRED} flag
- * and the v4.16 leftovers of {@code REQ_ATOM_COMPLETE} are left out. The pre-v4.18 lines follow
- * v4.4's {@code block/blk-mq.c} as read; the 1d9bd5161ba3 and 12f5b9314545 lines are reconstructed
- * from the commits' descriptions and v4.16 / v4.18 code as remembered (docs/races/KR-13.md).
+ * and the leftovers of {@code REQ_ATOM_COMPLETE} in 1d9bd5161ba3 are left out. The v4.4 lines
+ * follow a v4.4-era {@code block/blk-mq.c} as read (the one with {@code q_usage_counter} and the
+ * two-argument {@code blk_mq_complete_request}); the 1d9bd5161ba3 and 12f5b9314545 lines are
+ * reconstructed from the commits' descriptions and v4.16 / v4.18 code as remembered
+ * (docs/races/KR-13.md, KR-14.md).
  */
 public final class BlkMqRq {
     private static final VarHandle TAG_BUSY;
