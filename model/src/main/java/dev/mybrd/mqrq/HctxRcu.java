@@ -19,7 +19,8 @@ import java.lang.invoke.VarHandle;
  * that never leaves is reported as a stall, naming the CPU.
  */
 public final class HctxRcu {
-    private static final int STALL_SPINS = 100_000;
+    /** About ten seconds of {@code cpu_relax()}: the stall report of a reader that never leaves. */
+    private static final int STALL_SPINS = 200_000_000;
     private static final VarHandle NESTING = MethodHandles.arrayElementVarHandle(int[].class);
     private static final VarHandle LEFT = MethodHandles.arrayElementVarHandle(long[].class);
 
