@@ -38,7 +38,8 @@ import java.util.Objects;
  * {@code is_flush_request} (docs/races/KR-12.md); the fixed ones follow v4.4's
  * {@code block/blk-mq.c} and {@code blk-flush.c}. Reductions: one hctx and one software queue,
  * so "map to the hctx" is a dereference of {@code rq->q} and {@code rq->mq_ctx}; the timeout
- * callback only reads {@code rq->atomic_flags}.
+ * callback only reads {@code rq->atomic_flags}; the request's fields, plain in C, are volatile here
+ * (stronger, and the race needs no reordering: model checking runs every step in program order).
  */
 public final class BlkMqTagToRq {
     /** Which kernel's lookup runs. */
