@@ -44,6 +44,7 @@ public final class Races {
         races.add(g01());
         races.addAll(SbitmapRaces.all());
         races.addAll(UafRaces.all());
+        races.addAll(LifeRaces.all());
         races.sort((a, b) -> order(a.id()).compareTo(order(b.id())));
         return races;
     }
