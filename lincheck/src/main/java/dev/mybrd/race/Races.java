@@ -45,6 +45,7 @@ public final class Races {
         races.addAll(SbitmapRaces.all());
         races.addAll(UafRaces.all());
         races.addAll(LifeRaces.all());
+        races.addAll(DriverRaces.all());
         races.sort((a, b) -> order(a.id()).compareTo(order(b.id())));
         return races;
     }

@@ -18,6 +18,8 @@ public enum Symptom {
     TAG_LEAK,
     /** Data written is lost or a read returns data nobody wrote. */
     CORRUPTION,
+    /** An I/O reports the wrong status: an error for an I/O that should succeed, or the reverse. */
+    WRONG_STATUS,
     /** A statistic is wrong (negative in-flight count, a count that never returns to 0). */
     ACCOUNTING,
     /** The kernel stops itself ({@code BUG_ON}, NULL dereference, "scheduling while atomic"). */

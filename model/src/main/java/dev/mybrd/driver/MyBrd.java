@@ -18,6 +18,7 @@ import dev.mybrd.mm.PageAllocator;
 import dev.mybrd.rcu.Rcu;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -269,6 +270,27 @@ public final class MyBrd {
      */
     public boolean drain(long timeoutNanos) {
         return rq == null || rq.drain(timeoutNanos);
+    }
+
+    /**
+     * Model time passing on {@code cpu}, from outside any task, while a submitter waits: kblockd's
+     * deferred queue runs and a few jiffies go by on the CPU's timers (completion timer, request
+     * timeout). A no-op in bio-mode.
+     */
+    public void idle(int cpu) {
+        if (rq != null) {
+            kernel.runOn(cpu, "idle/" + cpu, rq::tickOnce);
+        }
+    }
+
+    /** Requests the driver requeued ({@code blk_requeue_request}), or empty in bio-mode. */
+    public OptionalLong requeues() {
+        return rq == null ? OptionalLong.empty() : OptionalLong.of(rq.requeues());
+    }
+
+    /** Requests ended by the block layer's timeout handler, or empty in bio-mode. */
+    public OptionalLong timeouts() {
+        return rq == null ? OptionalLong.empty() : OptionalLong.of(rq.timeouts());
     }
 
     /** What the last unsuccessful {@link #drain} found still in flight ("" if none). */

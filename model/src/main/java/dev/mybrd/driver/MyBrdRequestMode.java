@@ -22,6 +22,7 @@ import java.util.EnumSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -69,6 +70,8 @@ final class MyBrdRequestMode {
     private final Timers timers;
     /** Under {@code queue_lock}: requests fetched so far, and the ones requeued once. */
     private long fetched;
+    private final AtomicLong requeues = new AtomicLong();
+    private final AtomicLong timeouts = new AtomicLong();
     private final Set<Request> requeued = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Requests the driver holds (fetched, not yet ended), for drain's report; under its own monitor. */
     private final Set<Request> held = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -117,6 +120,16 @@ final class MyBrdRequestMode {
         return q;
     }
 
+    /** Requests handed back with {@code blk_requeue_request} so far. */
+    long requeues() {
+        return requeues.get();
+    }
+
+    /** Requests the block layer's timeout ended so far. */
+    long timeouts() {
+        return timeouts.get();
+    }
+
     SpinLock queueLock() {
         return queueLock;
     }
@@ -149,6 +162,7 @@ final class MyBrdRequestMode {
                     && requeued.add(req);
             if (requeue) {
                 BlkEnd.blkRequeueRequest(q, req);
+                requeues.incrementAndGet();
                 BlkDispatch.blkRunQueueAsync(q); // blk_delay_queue: kblockd runs it later
                 kernel.printk("mybrd: requeue " + req);
                 return;
@@ -222,6 +236,7 @@ final class MyBrdRequestMode {
 
     /** The driver's {@code rq_timed_out_fn} (model addition, see the class comment). */
     private RequestQueue.EhTimerReturn timedOut(Request req) {
+        timeouts.incrementAndGet();
         req.setErrors(Errno.EIO.negative());
         return RequestQueue.EhTimerReturn.HANDLED;
     }
@@ -377,6 +392,19 @@ final class MyBrdRequestMode {
             Thread.yield();
         }
     }
+
+    /**
+     * Time passing on the current CPU while a submitter waits: kblockd's work, then
+     * {@value #IDLE_JIFFIES} jiffies of timer ticks, so that a dropped request's 30 s timeout comes
+     * after a few thousand waits rather than thirty thousand.
+     */
+    void tickOnce() {
+        q.kblockd().run();
+        timers.tick(IDLE_JIFFIES);
+    }
+
+    /** Jiffies one {@link #tickOnce} lets pass. */
+    static final int IDLE_JIFFIES = 16;
 
     private volatile String lastReport = "";
 

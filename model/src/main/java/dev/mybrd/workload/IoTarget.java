@@ -34,6 +34,14 @@ public interface IoTarget {
      */
     boolean completesInline();
 
+    /**
+     * Lets model time pass on {@code cpu} while a job waits for its bios (called outside any task):
+     * work deferred to kblockd runs and the CPU's timers see a jiffy go by, so requeues, completion
+     * timers and request timeouts make progress. Devices that end every bio inline need nothing.
+     */
+    default void idle(int cpu) {
+    }
+
     /** Requests the driver requeued ({@code blk_requeue_request}), or empty where there are none. */
     default OptionalLong requeued() {
         return OptionalLong.empty();
@@ -49,8 +57,8 @@ public interface IoTarget {
 
     /**
      * mybrd as a target. Bio-mode ends every bio inline and has neither requeues nor request timeouts,
-     * so both counters are empty there. (When request mode and blk-mq land, this is where the
-     * driver's requeue and timeout counters are read.)
+     * so both counters are empty there; request-mode reports the driver's requeues and the requests
+     * the block layer's timeout ended.
      */
     static IoTarget of(MyBrd brd) {
         return new IoTarget() {
@@ -77,6 +85,21 @@ public interface IoTarget {
             @Override
             public boolean completesInline() {
                 return brd.config().queueMode() == QueueMode.BIO;
+            }
+
+            @Override
+            public void idle(int cpu) {
+                brd.idle(cpu);
+            }
+
+            @Override
+            public OptionalLong requeued() {
+                return brd.requeues();
+            }
+
+            @Override
+            public OptionalLong timedOut() {
+                return brd.timeouts();
             }
 
             @Override
