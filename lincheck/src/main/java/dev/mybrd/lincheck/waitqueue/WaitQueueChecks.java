@@ -54,7 +54,7 @@ public final class WaitQueueChecks {
      * scenarios cost most); the seeded bug is found in the first scenario within a few dozen.
      */
     private static Options<?, ?> completionRaces(Class<? extends CompletionWaiters> testClass) {
-        return new ModelCheckingOptions().iterations(0).invocationsPerIteration(100)
+        return new ModelCheckingOptions().iterations(0).invocationsPerIteration(60)
                 .sequentialSpecification(CompletionWaitersSpec.class)
                 .addCustomScenario(Scenarios.of(testClass)
                         .thread(call("waitForCompletion", 0))
