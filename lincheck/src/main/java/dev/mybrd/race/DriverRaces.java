@@ -8,6 +8,8 @@ import dev.mybrd.block.ReqOp;
 import dev.mybrd.check.Catalog;
 import dev.mybrd.check.Check;
 import dev.mybrd.check.Expect;
+import dev.mybrd.check.LincheckCheck;
+import dev.mybrd.check.Scenarios;
 import dev.mybrd.check.ScenarioCheck;
 import dev.mybrd.driver.Bug;
 import dev.mybrd.driver.Injection;
@@ -16,10 +18,12 @@ import dev.mybrd.driver.MyBrd;
 import dev.mybrd.driver.NullBlkRq;
 import dev.mybrd.driver.QueueMode;
 import dev.mybrd.kernel.Kernel;
+import dev.mybrd.lincheck.publish.InitVsPartitionScan;
 import dev.mybrd.mm.Page;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 
 /**
  * The mybrd defects of spec section 2.8 that concern completion or contexts in request-mode, and
@@ -33,7 +37,7 @@ final class DriverRaces {
     }
 
     static List<Race> all() {
-        return List.of(mybrd02(), mybrd03(), mybrd05(), mybrd11(), g02());
+        return List.of(mybrd01(), mybrd02(), mybrd03(), mybrd05(), mybrd11(), g02());
     }
 
     private static Probe chapter(String chapter, String name) {
@@ -42,6 +46,25 @@ final class DriverRaces {
 
     private static Probe owned(String id, Check check) {
         return new Probe.InProcess(new RaceCheck(id, check));
+    }
+
+    static Race mybrd01() {
+        String property = "P26 no I/O sees a partly initialised device";
+        return new Race("MYBRD-01", "mybrd ch02-disk", "global_mybrd published after add_disk",
+                "mybrd", Symptom.WRONG_STATUS,
+                "add_disk starts the partition scan at once; its read reaches mybrd_make_request_fn before"
+                        + " global_mybrd is set and fails: Buffer I/O error on dev mybrd, logical block 0",
+                List.of(owned("MYBRD-01", publishCheck("mybrd01-global-after-add-disk", Expect.CATCHES_BUG,
+                        property, InitVsPartitionScan.Ch02.class))),
+                List.of(owned("MYBRD-01", publishCheck("mybrd01-global-before-add-disk", Expect.HOLDS, property,
+                        InitVsPartitionScan.Fixed.class))));
+    }
+
+    private static Check publishCheck(String name, Expect expect, String property, Class<?> testClass) {
+        return new LincheckCheck(Races.CHAPTER, name, property, expect, testClass,
+                () -> new ModelCheckingOptions().iterations(0).invocationsPerIteration(200)
+                        .addCustomScenario(Scenarios.of(testClass).thread(Scenarios.call("init"))
+                                .thread(Scenarios.call("scan")).build()));
     }
 
     static Race mybrd02() {
