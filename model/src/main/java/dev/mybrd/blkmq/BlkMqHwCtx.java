@@ -74,6 +74,11 @@ public final class BlkMqHwCtx {
         return tagState;
     }
 
+    /** {@code hctx->run}: how many times {@code __blk_mq_run_hw_queue} got past the STOPPED check. */
+    public long runsCount() {
+        return runs.get();
+    }
+
     /** {@code hctx->nr_ctx}. */
     public int nrCtx() {
         return ctxs.size();

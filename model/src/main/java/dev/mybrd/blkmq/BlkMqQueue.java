@@ -85,6 +85,8 @@ public final class BlkMqQueue implements BlkMqQueueMap {
     private final AtomicLong requeued = new AtomicLong();
     private final AtomicLong busy = new AtomicLong();
     private final AtomicLong merged = new AtomicLong();
+    /** Test seam: runs in {@code flush_busy_ctxs} right after each splice (nothing by default). */
+    private volatile Runnable afterSplice = () -> { };
 
     /**
      * {@code blk_mq_init_queue(set)}: a ctx per CPU, {@code set.nrHwQueues()} hardware queues,
@@ -164,6 +166,14 @@ public final class BlkMqQueue implements BlkMqQueueMap {
 
     public boolean bug(MqBug b) {
         return bugs.contains(b);
+    }
+
+    /**
+     * Test seam: {@code hook} runs inside {@code flush_busy_ctxs} right after a ctx's list is spliced,
+     * where a concurrent insert can land; deterministic tests use it to place one there.
+     */
+    void setAfterSpliceHook(Runnable hook) {
+        this.afterSplice = hook == null ? () -> { } : hook;
     }
 
     /** {@code QUEUE_FLAG_SAME_COMP}: complete on the submitting CPU. */
@@ -417,8 +427,8 @@ public final class BlkMqQueue implements BlkMqQueueMap {
             } finally {
                 ctx.lock.unlock();
             }
+            afterSplice.run();
             if (clearAfter) {
-                Thread.yield(); // widen the window in stress runs
                 hctx.clearPending(bit); // seeded: an insert since the splice loses its bit
             }
         }
@@ -565,7 +575,7 @@ public final class BlkMqQueue implements BlkMqQueueMap {
                 if (!rq.started() || now - rq.deadline < 0) {
                     return;
                 }
-                if (bug(MqBug.COMPLETION_AND_TIMEOUT_BOTH_END) || !rq.markComplete()) {
+                if (!rq.markComplete()) {
                     expired.add(rq);
                 }
             });

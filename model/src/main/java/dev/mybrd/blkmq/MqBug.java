@@ -15,11 +15,5 @@ public enum MqBug {
      * {@code __blk_mq_run_hw_queue} forgets the requests left after a {@code BLK_MQ_RQ_QUEUE_BUSY}
      * instead of splicing them onto {@code hctx->dispatch} (spec 3.11 M4, M5): they are never ended.
      */
-    BUSY_LEFTOVERS_DROPPED,
-    /**
-     * The driver ends requests with {@code blk_mq_end_request} directly while the timeout scan can
-     * also complete them: no {@code REQ_ATOM_COMPLETE} arbitration on that path (spec 3.11 last
-     * classic bug), so one request can be ended twice.
-     */
-    COMPLETION_AND_TIMEOUT_BOTH_END
+    BUSY_LEFTOVERS_DROPPED
 }

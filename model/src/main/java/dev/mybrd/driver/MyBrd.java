@@ -24,9 +24,10 @@ import java.util.Set;
  * The mybrd RAM disk: {@code struct mybrd_device} with its queue, gendisk, {@code mybrd_lock} and page
  * store; {@code mybrd_make_request_fn} in bio-mode ({@code queue_mode = MYBRD_Q_BIO}, the default), and
  * in request-mode ({@code MYBRD_Q_RQ}) {@code mybrd_queue_lock} and the legacy queue's callbacks, which
- * {@link MyBrdRequestMode} describes (irqmode none, softirq, timer; fault injection). mq-mode is not
- * modelled yet. In request-mode a bio may end after {@link #submitBio} returns; {@link #drain} waits
- * for quiescence, bounded.
+ * {@link MyBrdRequestMode} describes (irqmode none, softirq, timer; fault injection), and in mq-mode
+ * ({@code MYBRD_Q_MQ}) its blk-mq tag set and {@code queue_rq}, which {@link MyBrdMqMode} describes.
+ * In request- and mq-mode a bio may end after {@link #submitBio} returns; {@link #drain} waits for
+ * quiescence, bounded.
  *
  * <p><b>Bio-mode.</b> The queue has no elevator, no requests and no queue lock: every submitter runs
  * {@link #makeRequest} in its own context, on its own CPU, concurrently with the others. For each
@@ -73,9 +74,18 @@ public final class MyBrd {
      * @param irqMode {@code irqmode}: none (default), softirq or timer
      * @param completionNsec null_blk's {@code completion_nsec}: the timer delay in {@code irqmode=timer}
      * @param injection fault injection (default none)
+     * @param submitQueues {@code submit_queues}: mq-mode's {@code nr_hw_queues} (default 1), 1..64
+     * @param hwQueueDepth {@code hw_queue_depth}: mq-mode's {@code queue_depth} (default 64),
+     *        1..{@code BLK_MQ_MAX_DEPTH}
      */
     public record Config(long capacityBytes, int logicalBlockSize, long pageLimit, Set<Bug> bugs,
-            QueueMode queueMode, IrqMode irqMode, long completionNsec, Injection injection) {
+            QueueMode queueMode, IrqMode irqMode, long completionNsec, Injection injection, int submitQueues,
+            int hwQueueDepth) {
+        /** mybrd's {@code nr_hw_queues} and {@code hw_queue_depth}. */
+        public static final int DEFAULT_SUBMIT_QUEUES = 1;
+        public static final int DEFAULT_HW_QUEUE_DEPTH = 64;
+        /** The most hardware queues the model's {@code ctx_map} (one 64-bit word) serves. */
+        public static final int MAX_SUBMIT_QUEUES = 64;
         /** null_blk's default {@code completion_nsec}: 10 microseconds. */
         public static final long DEFAULT_COMPLETION_NSEC = 10_000;
 
@@ -91,6 +101,14 @@ public final class MyBrd {
             if (queueMode == null || irqMode == null || injection == null) {
                 throw new IllegalArgumentException("queue_mode, irqmode and injection must be set");
             }
+            if (submitQueues < 1 || submitQueues > MAX_SUBMIT_QUEUES) {
+                throw new IllegalArgumentException("submit_queues must be in 1.." + MAX_SUBMIT_QUEUES + ", got "
+                        + submitQueues + " (-EINVAL)");
+            }
+            if (hwQueueDepth < 1 || hwQueueDepth > dev.mybrd.blkmq.BlkMqTags.BLK_MQ_MAX_DEPTH) {
+                throw new IllegalArgumentException("hw_queue_depth must be in 1.." + dev.mybrd.blkmq.BlkMqTags.BLK_MQ_MAX_DEPTH
+                        + ", got " + hwQueueDepth + " (-EINVAL)");
+            }
             if (completionNsec < 0) {
                 throw new IllegalArgumentException("completion_nsec must be >= 0, got " + completionNsec);
             }
@@ -104,21 +122,21 @@ public final class MyBrd {
         /** 4 MiB, 512-byte logical blocks, no page limit beyond the disk, no bugs. */
         public static Config defaults() {
             return new Config(MYBRD_SIZE_4M, Bio.SECTOR_SIZE, MYBRD_SIZE_4M / Page.PAGE_SIZE, Set.of(),
-                    QueueMode.BIO, IrqMode.NONE, DEFAULT_COMPLETION_NSEC, Injection.none());
+                    QueueMode.BIO, IrqMode.NONE, DEFAULT_COMPLETION_NSEC, Injection.none(), DEFAULT_SUBMIT_QUEUES, DEFAULT_HW_QUEUE_DEPTH);
         }
 
         public Config withCapacity(long bytes) {
             return new Config(bytes, logicalBlockSize, Math.max(pageLimit, bytes / Page.PAGE_SIZE), bugs,
-                    queueMode, irqMode, completionNsec, injection);
+                    queueMode, irqMode, completionNsec, injection, submitQueues, hwQueueDepth);
         }
 
         public Config withLogicalBlockSize(int bytes) {
-            return new Config(capacityBytes, bytes, pageLimit, bugs, queueMode, irqMode, completionNsec, injection);
+            return new Config(capacityBytes, bytes, pageLimit, bugs, queueMode, irqMode, completionNsec, injection, submitQueues, hwQueueDepth);
         }
 
         public Config withPageLimit(long pages) {
             return new Config(capacityBytes, logicalBlockSize, pages, bugs, queueMode, irqMode, completionNsec,
-                    injection);
+                    injection, submitQueues, hwQueueDepth);
         }
 
         /** This configuration with one more seeded bug. */
@@ -126,26 +144,38 @@ public final class MyBrd {
             EnumSet<Bug> more = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
             more.add(bug);
             return new Config(capacityBytes, logicalBlockSize, pageLimit, more, queueMode, irqMode, completionNsec,
-                    injection);
+                    injection, submitQueues, hwQueueDepth);
         }
 
         public Config withQueueMode(QueueMode mode) {
             return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, mode, irqMode, completionNsec,
-                    injection);
+                    injection, submitQueues, hwQueueDepth);
         }
 
         public Config withIrqMode(IrqMode mode) {
             return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, mode, completionNsec,
-                    injection);
+                    injection, submitQueues, hwQueueDepth);
         }
 
         public Config withCompletionNsec(long nsec) {
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, nsec, injection);
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, nsec, injection, submitQueues, hwQueueDepth);
+        }
+
+        /** {@code submit_queues}: mq-mode's number of hardware queues. */
+        public Config withSubmitQueues(int n) {
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, completionNsec,
+                    injection, n, hwQueueDepth);
+        }
+
+        /** {@code hw_queue_depth}: mq-mode's tags per hardware queue. */
+        public Config withHwQueueDepth(int depth) {
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, completionNsec,
+                    injection, submitQueues, depth);
         }
 
         public Config withInjection(Injection inject) {
             return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, completionNsec,
-                    inject);
+                    inject, submitQueues, hwQueueDepth);
         }
     }
 
@@ -159,6 +189,8 @@ public final class MyBrd {
     private final PartStat stats;
     /** The request-mode half, or null in bio-mode. */
     private final MyBrdRequestMode rq;
+    /** The mq-mode half, or null in the other modes. */
+    private final MyBrdMqMode mq;
 
     /** {@code mybrd_alloc()}: builds the queue, the page store and the disk. */
     public MyBrd(Kernel kernel, Config config) {
@@ -176,10 +208,6 @@ public final class MyBrd {
         if (kernel == null || config == null) {
             throw new IllegalArgumentException("MyBrd needs a kernel and a config");
         }
-        if (config.queueMode() == QueueMode.MQ) {
-            throw new UnsupportedOperationException("queue_mode=" + config.queueMode().label()
-                    + " is not modelled yet");
-        }
         checkBugsFit(config);
         this.kernel = kernel;
         this.config = config;
@@ -191,9 +219,15 @@ public final class MyBrd {
         QueueLimits limits = new QueueLimits(config.logicalBlockSize(), MYBRD_MAX_HW_SECTORS, true);
         if (config.queueMode() == QueueMode.RQ) {
             this.rq = new MyBrdRequestMode(this, kernel, config, limits, stats);
+            this.mq = null;
             this.queue = rq.queue();
+        } else if (config.queueMode() == QueueMode.MQ) {
+            this.rq = null;
+            this.mq = new MyBrdMqMode(this, kernel, config, limits);
+            this.queue = mq.queue();
         } else {
             this.rq = null;
+            this.mq = null;
             this.queue = new RequestQueue(this::makeRequest, limits, this);
         }
         this.disk = new Gendisk(MYBRD_MAJOR, MYBRD_FIRST_MINOR, 1, "mybrd",
@@ -239,6 +273,13 @@ public final class MyBrd {
     /** Bugs that only exist in request-mode with softirq completion, and the like: -EINVAL elsewhere. */
     private static void checkBugsFit(Config config) {
         for (Bug b : config.bugs()) {
+            boolean mqOnly = b == Bug.QUEUE_RQ_SWALLOWS_ERROR || b == Bug.MQ_TRANSFER_IN_QUEUE_RQ
+                    || b == Bug.BUSY_LEFTOVERS_DROPPED || b == Bug.CTX_PENDING_CLEARED_AFTER_SPLICE
+                    || b == Bug.COMPLETION_AND_TIMEOUT_BOTH_END;
+            if (mqOnly && config.queueMode() != QueueMode.MQ) {
+                throw new IllegalArgumentException("bug " + b + " needs queue_mode=mq, got queue_mode="
+                        + config.queueMode().label() + " (-EINVAL)");
+            }
             boolean rqOnly = b == Bug.PREP_NOT_IDEMPOTENT || b == Bug.GET_REQUEST_REGISTER_AFTER_UNLOCK
                     || b == Bug.MERGE_INTO_STARTED;
             boolean softirqOnly = b == Bug.DOUBLE_COMPLETION || b == Bug.SOFTIRQ_DONE_NO_TRANSFER
@@ -268,17 +309,53 @@ public final class MyBrd {
      * {@link #drainReport()} naming what is still in flight. Bio-mode has nothing to wait for.
      */
     public boolean drain(long timeoutNanos) {
+        if (mq != null) {
+            return mq.drain(timeoutNanos);
+        }
         return rq == null || rq.drain(timeoutNanos);
     }
 
     /** What the last unsuccessful {@link #drain} found still in flight ("" if none). */
     public String drainReport() {
+        if (mq != null) {
+            return mq.lastReport();
+        }
         return rq == null ? "" : rq.lastReport();
+    }
+
+    /** The blk-mq request queue of mq-mode ({@code mybrd->queue} built by {@code blk_mq_init_queue}). */
+    public dev.mybrd.blkmq.BlkMqQueue mqQueue() {
+        if (mq == null) {
+            throw new IllegalStateException("queue_mode=" + config.queueMode().label() + " has no blk-mq queue");
+        }
+        return mq.mq();
+    }
+
+    /**
+     * mq-mode: lets the driver's work item run once in the current task (process context), as the
+     * work queue would; returns how many requests it moved and completed.
+     */
+    public int runMqWork() {
+        if (mq == null) {
+            throw new IllegalStateException("queue_mode=" + config.queueMode().label() + " has no mq work item");
+        }
+        return mq.runWork();
+    }
+
+    /** mq-mode, {@code irqmode=timer}: fires the completion timer now; returns how many it completed. */
+    public int fireMqTimer() {
+        if (mq == null) {
+            throw new IllegalStateException("queue_mode=" + config.queueMode().label() + " has no mq timer");
+        }
+        return mq.fireTimer();
     }
 
     /** {@code submit_bio}: hands the bio to the block layer; it ends inline in bio-mode. */
     public void submitBio(Bio bio) {
         BlkCore.genericMakeRequest(kernel, disk, bio);
+        if (mq != null) {
+            mq.letWorkersRun();
+        }
     }
 
     /**
