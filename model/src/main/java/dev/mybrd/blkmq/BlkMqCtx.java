@@ -57,6 +57,11 @@ public final class BlkMqCtx {
         }
     }
 
+    /** The length of {@code rq_list} without the lock: for checks of a quiescent queue only. */
+    int queuedUnlocked() {
+        return rqList.size();
+    }
+
     @Override
     public String toString() {
         return "ctx" + cpu;
