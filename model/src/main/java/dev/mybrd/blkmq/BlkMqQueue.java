@@ -203,6 +203,7 @@ public final class BlkMqQueue implements BlkMqQueueMap {
         jiffies.addAndGet(j);
     }
 
+    /** Requests the timeout handler ended ({@code BLK_EH_HANDLED}). */
     public long timedOutCount() {
         return timedOut.get();
     }
@@ -591,9 +592,11 @@ public final class BlkMqQueue implements BlkMqQueueMap {
         if (!rq.started()) {
             return;
         }
-        timedOut.incrementAndGet();
         switch (ops.timeout(rq)) {
-            case HANDLED -> finishComplete(rq);
+            case HANDLED -> {
+                timedOut.incrementAndGet();
+                finishComplete(rq);
+            }
             case RESET_TIMER -> {
                 rq.deadline = jiffies.get() + rqTimeout;
                 rq.clearComplete();

@@ -342,6 +342,17 @@ public final class MyBrd {
         return mq.runWork();
     }
 
+    /**
+     * mq-mode: one turn of what runs in the background on the current CPU (call inside a task):
+     * IPIs, kblockd's pending work, the driver's work item, the completion timer; if none of them
+     * had anything to do, the request timeout passes and the timeout scan runs. Other modes: nothing.
+     */
+    public void backgroundTurn() {
+        if (mq != null) {
+            mq.backgroundTurn();
+        }
+    }
+
     /** mq-mode, {@code irqmode=timer}: fires the completion timer now; returns how many it completed. */
     public int fireMqTimer() {
         if (mq == null) {

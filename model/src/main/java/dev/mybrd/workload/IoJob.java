@@ -239,6 +239,8 @@ final class IoJob implements Runnable {
             if (f != null) {
                 complete(f);
                 reapReady();
+            } else {
+                target.idle(cpu);
             }
             expireOverdue();
         }

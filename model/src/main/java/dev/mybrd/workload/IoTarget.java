@@ -44,13 +44,22 @@ public interface IoTarget {
         return OptionalLong.empty();
     }
 
+    /**
+     * A job with nothing to do but wait for completions gives the machine's background a turn on
+     * its CPU {@code cpu}: what kworkers and timers would do meanwhile on a real machine (blk-mq's
+     * kblockd work, the driver's work item, the completion timer, the request timeout). Called
+     * outside any task. Nothing by default.
+     */
+    default void idle(int cpu) {
+    }
+
     /** What the device is, for reports: {@code mybrd queue_mode=bio irqmode=none}. */
     String describe();
 
     /**
      * mybrd as a target. Bio-mode ends every bio inline and has neither requeues nor request timeouts,
-     * so both counters are empty there. (When request mode and blk-mq land, this is where the
-     * driver's requeue and timeout counters are read.)
+     * so both counters are empty there; mq-mode reads blk-mq's requeue and timeout counters and
+     * lets waiting jobs run its background ({@link MyBrd#backgroundTurn}).
      */
     static IoTarget of(MyBrd brd) {
         return new IoTarget() {
@@ -80,9 +89,30 @@ public interface IoTarget {
             }
 
             @Override
+            public OptionalLong requeued() {
+                return brd.config().queueMode() == QueueMode.MQ ? OptionalLong.of(brd.mqQueue().requeuedCount())
+                        : OptionalLong.empty();
+            }
+
+            @Override
+            public OptionalLong timedOut() {
+                return brd.config().queueMode() == QueueMode.MQ ? OptionalLong.of(brd.mqQueue().timedOutCount())
+                        : OptionalLong.empty();
+            }
+
+            @Override
+            public void idle(int cpu) {
+                if (brd.config().queueMode() == QueueMode.MQ) {
+                    brd.kernel().runOn(cpu, "kworker/" + cpu, brd::backgroundTurn);
+                }
+            }
+
+            @Override
             public String describe() {
                 MyBrd.Config c = brd.config();
                 return "mybrd queue_mode=" + c.queueMode().label() + " irqmode=" + c.irqMode().label()
+                        + (c.queueMode() == QueueMode.MQ ? " submit_queues=" + c.submitQueues() + " hw_queue_depth="
+                        + c.hwQueueDepth() : "")
                         + (c.injection().any() ? " inject=" + c.injection() : "")
                         + (c.bugs().isEmpty() ? "" : " bugs=" + c.bugs());
             }
