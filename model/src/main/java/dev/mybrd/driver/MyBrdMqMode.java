@@ -43,7 +43,8 @@ import java.util.function.Consumer;
  * {@code REQ_ATOM_COMPLETE} against the timeout scan; ending directly instead is
  * {@link Bug#COMPLETION_AND_TIMEOUT_BOTH_END}.
  *
- * <p><b>Injection</b> (every Nth {@code queue_rq} call, counted atomically): busy answers
+ * <p><b>Injection</b> (every Nth {@code queue_rq} call, counted atomically; one per call, fail before
+ * timeout before requeue before busy): busy answers
  * {@code BLK_MQ_RQ_QUEUE_BUSY} (once per request, so {@code busy=1} still progresses); fail answers
  * {@code BLK_MQ_RQ_QUEUE_ERROR}; requeue starts the request and gives it back with
  * {@code blk_mq_requeue_request} and a kick of the requeue list (once per request); timeout starts it
@@ -152,18 +153,20 @@ final class MyBrdMqMode {
     private BlkMqOps.QueueRqResult queueRq(BlkMqRequest rq) {
         long seq = calls.incrementAndGet();
         Injection inj = config.injection();
-        if (inj.fires(Injection.Kind.BUSY, seq) && busied.add(rq)) {
-            return BlkMqOps.QueueRqResult.BUSY;
-        }
-        busied.remove(rq);
-        if (inj.fires(Injection.Kind.FAIL, seq)) {
-            return BlkMqOps.QueueRqResult.ERROR;
-        }
-        boolean requeue = inj.fires(Injection.Kind.REQUEUE, seq) && requeuedOnce.add(rq);
+        // One injection per call, in this order, so that busy=500,timeout=1000 still times out.
+        boolean fail = inj.fires(Injection.Kind.FAIL, seq);
+        boolean drop = !fail && inj.fires(Injection.Kind.TIMEOUT, seq);
+        boolean requeue = !fail && !drop && inj.fires(Injection.Kind.REQUEUE, seq) && requeuedOnce.add(rq);
         if (!requeue) {
             requeuedOnce.remove(rq);
         }
-        boolean drop = !requeue && inj.fires(Injection.Kind.TIMEOUT, seq);
+        if (!fail && !drop && !requeue && inj.fires(Injection.Kind.BUSY, seq) && busied.add(rq)) {
+            return BlkMqOps.QueueRqResult.BUSY;
+        }
+        busied.remove(rq);
+        if (fail) {
+            return BlkMqOps.QueueRqResult.ERROR;
+        }
         if (!drop) {
             held.add(rq); // before it is started: the timeout op must see it as ours
         }
