@@ -144,7 +144,7 @@ public final class BlkMqHwCtx {
         STATE.getAndBitwiseOr(this, BLK_MQ_S_STOPPED);
     }
 
-    void clearStopped() {
+    public void clearStopped() {
         STATE.getAndBitwiseAnd(this, ~BLK_MQ_S_STOPPED);
     }
 

@@ -172,7 +172,7 @@ public final class BlkMqQueue implements BlkMqQueueMap {
      * Test seam: {@code hook} runs inside {@code flush_busy_ctxs} right after a ctx's list is spliced,
      * where a concurrent insert can land; deterministic tests use it to place one there.
      */
-    void setAfterSpliceHook(Runnable hook) {
+    public void setAfterSpliceHook(Runnable hook) {
         this.afterSplice = hook == null ? () -> { } : hook;
     }
 

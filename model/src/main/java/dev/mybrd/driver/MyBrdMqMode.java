@@ -92,14 +92,19 @@ final class MyBrdMqMode {
         this.mq = new BlkMqQueue(kernel, "mybrd", tagSet, new Ops(timeouts), limits.maxHwSectors(), mqBugs);
         mq.setSameComp(true);
         this.front = new RequestQueue((q, bio) -> mq.makeRequest(bio), limits, brd);
-        kernel.addSchedSubmitWork(t -> letWorkersRun());
+        kernel.addSchedSubmitWork(t -> {
+            if (!kernel.thisCpu().inAtomic() && !kernel.thisCpu().irqsDisabled()) {
+                backgroundTurn();
+            }
+        });
     }
 
     /**
      * The work queues get the CPU: the driver's work item and kblockd's pending work run. The model
-     * has no kworker threads; it runs them where the kernel would let them run on this CPU: when a
-     * task goes to sleep (a submitter waiting in {@code bt_get} for a tag held by a request whose
-     * work is queued), after {@code submit_bio} returns, and in {@link #drain}.
+     * has no kworker threads; it runs them where the kernel would let them run on this CPU: after
+     * {@code submit_bio} returns, and (with the timers, {@link #backgroundTurn}) when a task goes to
+     * sleep, e.g. a submitter waiting in {@code bt_get} for a tag held by a request whose work is
+     * queued or which only the timeout will end, and in {@link #drain}.
      */
     void letWorkersRun() {
         if (kernel.thisCpu().inAtomic() || kernel.thisCpu().irqsDisabled()) {
