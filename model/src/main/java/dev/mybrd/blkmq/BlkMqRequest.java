@@ -49,7 +49,7 @@ public final class BlkMqRequest {
     final byte[] pdu;
     @SuppressWarnings("unused") private int atomicFlags;
     @SuppressWarnings("unused") private boolean inUse;
-    /** Set at allocation: {@code rq->mq_ctx}, the hctx it was allocated on, and whether it counts in {@code nr_active}. */
+    /** Set at allocation: {@code rq->mq_ctx}, its hctx, and whether it counts in {@code nr_active}. */
     volatile BlkMqCtx mqCtx;
     volatile BlkMqHwCtx hctx;
     volatile boolean inflight;

@@ -93,7 +93,7 @@ public enum Bug {
      * default model defers the transfer to process context as v4.4's loop driver does. Breaks P25.
      */
     MQ_TRANSFER_IN_QUEUE_RQ,
-    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#BUSY_LEFTOVERS_DROPPED} (spec 3.11 M4/M5). Breaks P1/P17. */
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#BUSY_LEFTOVERS_DROPPED} (spec 3.11 M4/M5). Breaks P17. */
     BUSY_LEFTOVERS_DROPPED,
     /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#CTX_PENDING_CLEARED_AFTER_SPLICE} (spec 3.11 M3). Breaks P17. */
     CTX_PENDING_CLEARED_AFTER_SPLICE,

@@ -1,5 +1,6 @@
 package dev.mybrd.driver;
 
+import dev.mybrd.blkmq.BlkMqTags;
 import dev.mybrd.block.Bio;
 import dev.mybrd.block.BioVec;
 import dev.mybrd.block.BlkCore;
@@ -105,8 +106,8 @@ public final class MyBrd {
                 throw new IllegalArgumentException("submit_queues must be in 1.." + MAX_SUBMIT_QUEUES + ", got "
                         + submitQueues + " (-EINVAL)");
             }
-            if (hwQueueDepth < 1 || hwQueueDepth > dev.mybrd.blkmq.BlkMqTags.BLK_MQ_MAX_DEPTH) {
-                throw new IllegalArgumentException("hw_queue_depth must be in 1.." + dev.mybrd.blkmq.BlkMqTags.BLK_MQ_MAX_DEPTH
+            if (hwQueueDepth < 1 || hwQueueDepth > BlkMqTags.BLK_MQ_MAX_DEPTH) {
+                throw new IllegalArgumentException("hw_queue_depth must be in 1.." + BlkMqTags.BLK_MQ_MAX_DEPTH
                         + ", got " + hwQueueDepth + " (-EINVAL)");
             }
             if (completionNsec < 0) {
@@ -122,16 +123,19 @@ public final class MyBrd {
         /** 4 MiB, 512-byte logical blocks, no page limit beyond the disk, no bugs. */
         public static Config defaults() {
             return new Config(MYBRD_SIZE_4M, Bio.SECTOR_SIZE, MYBRD_SIZE_4M / Page.PAGE_SIZE, Set.of(),
-                    QueueMode.BIO, IrqMode.NONE, DEFAULT_COMPLETION_NSEC, Injection.none(), DEFAULT_SUBMIT_QUEUES, DEFAULT_HW_QUEUE_DEPTH);
+                    QueueMode.BIO, IrqMode.NONE, DEFAULT_COMPLETION_NSEC, Injection.none(), DEFAULT_SUBMIT_QUEUES,
+                    DEFAULT_HW_QUEUE_DEPTH);
         }
 
         public Config withCapacity(long bytes) {
             return new Config(bytes, logicalBlockSize, Math.max(pageLimit, bytes / Page.PAGE_SIZE), bugs,
-                    queueMode, irqMode, completionNsec, injection, submitQueues, hwQueueDepth);
+                    queueMode, irqMode, completionNsec,
+                    injection, submitQueues, hwQueueDepth);
         }
 
         public Config withLogicalBlockSize(int bytes) {
-            return new Config(capacityBytes, bytes, pageLimit, bugs, queueMode, irqMode, completionNsec, injection, submitQueues, hwQueueDepth);
+            return new Config(capacityBytes, bytes, pageLimit, bugs, queueMode, irqMode, completionNsec,
+                    injection, submitQueues, hwQueueDepth);
         }
 
         public Config withPageLimit(long pages) {
@@ -158,7 +162,8 @@ public final class MyBrd {
         }
 
         public Config withCompletionNsec(long nsec) {
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, nsec, injection, submitQueues, hwQueueDepth);
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, nsec,
+                    injection, submitQueues, hwQueueDepth);
         }
 
         /** {@code submit_queues}: mq-mode's number of hardware queues. */

@@ -63,16 +63,20 @@ final class MyBrdMqMode {
     private final BlkMqQueue mq;
     private final RequestQueue front;
     private final AtomicLong calls = new AtomicLong();
-    private final Set<BlkMqRequest> busied = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
-    private final Set<BlkMqRequest> requeuedOnce = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+    private final Set<BlkMqRequest> busied = identitySet();
+    private final Set<BlkMqRequest> requeuedOnce = identitySet();
     /** The driver's work items: started requests whose data has not moved yet. */
     private final ConcurrentLinkedQueue<BlkMqRequest> work = new ConcurrentLinkedQueue<>();
     /** irqmode=timer: requests waiting for the completion timer. */
     private final ConcurrentLinkedQueue<BlkMqRequest> timerList = new ConcurrentLinkedQueue<>();
     /** Requests the driver still works on (on {@link #work} or {@link #timerList}); its timeout op asks. */
-    private final Set<BlkMqRequest> held = Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+    private final Set<BlkMqRequest> held = identitySet();
     private final boolean claimCompletion;
     private volatile String lastReport = "";
+
+    private static Set<BlkMqRequest> identitySet() {
+        return Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
+    }
 
     MyBrdMqMode(MyBrd brd, Kernel kernel, MyBrd.Config config, QueueLimits limits) {
         this.brd = brd;
