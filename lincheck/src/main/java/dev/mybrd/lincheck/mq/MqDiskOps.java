@@ -22,7 +22,7 @@ import java.util.Arrays;
 public abstract class MqDiskOps {
     /** Two pages. */
     public static final long CAPACITY = 2L * Page.PAGE_SIZE;
-    private static final int WAIT_ROUNDS = 200;
+    private static final int WAIT_ROUNDS = 20;
 
     protected final Kernel kernel = new Kernel(4);
     protected final MyBrd disk = new MyBrd(kernel, config());

@@ -1,5 +1,7 @@
 package dev.mybrd.lincheck.mq;
 
+import dev.mybrd.driver.Bug;
+import dev.mybrd.driver.Injection;
 import dev.mybrd.driver.IrqMode;
 import dev.mybrd.driver.MyBrd;
 
@@ -21,6 +23,22 @@ public final class MqDisks {
         @Override
         protected MyBrd.Config config() {
             return super.config().withIrqMode(IrqMode.SOFTIRQ);
+        }
+    }
+
+    /** One hardware queue, every request answered BUSY once: each is re-run from {@code hctx->dispatch}. */
+    public static class Busy extends PerSectorMqDisk {
+        @Override
+        protected MyBrd.Config config() {
+            return super.config().withInjection(Injection.parse("busy=1"));
+        }
+    }
+
+    /** {@link Bug#BUSY_LEFTOVERS_DROPPED}: the BUSY request is forgotten and its bio never ends. */
+    public static class SeededBusyLeftoversDropped extends Busy {
+        @Override
+        protected MyBrd.Config config() {
+            return super.config().withBug(Bug.BUSY_LEFTOVERS_DROPPED);
         }
     }
 }
