@@ -224,6 +224,12 @@ final class IoCommand implements Callable<Integer> {
             if (irq != IrqMode.NONE) {
                 c = c.withIrqMode(irq);
             }
+            if (submitQueues != null) {
+                c = c.withSubmitQueues(submitQueues);
+            }
+            if (hwQueueDepth != null) {
+                c = c.withHwQueueDepth(hwQueueDepth);
+            }
             for (Bug b : bugs) {
                 c = c.withBug(b);
             }
@@ -236,10 +242,6 @@ final class IoCommand implements Callable<Integer> {
             throw usage(e.getMessage() + " (bio-mode is; request mode and blk-mq are in progress)");
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
-        }
-        if (submitQueues != null || hwQueueDepth != null) {
-            // MyBrd.Config has no submit_queues or hw_queue_depth yet: refuse rather than ignore them.
-            throw usage("--submit-queues and --hw-queue-depth are not passed to the driver yet");
         }
         parse(() -> {
             IoWorkload.check(workload, target);

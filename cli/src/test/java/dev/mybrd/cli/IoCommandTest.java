@@ -138,12 +138,16 @@ class IoCommandTest {
     }
 
     @Test
-    void modesTheModelDoesNotHaveYetAreUsageErrors() {
+    void requestAndMultiqueueModesRunClean() {
+        Result rq = Fakes.execute(env(), "io", "--mode", "rq", "--irqmode", "softirq", "--jobs", "4", "--ops", "2000",
+                "--progress", "0");
+        assertThat(rq.exitCode()).as(rq.err()).isZero();
+        assertThat(rq.out()).contains("queue_mode=rq irqmode=softirq").contains("verdict: clean");
         Result mq = Fakes.execute(env(), "io", "--mode", "mq", "--submit-queues", "2", "--hw-queue-depth", "8",
-                "--inject", "busy=500,timeout=1000");
-        assertThat(mq.exitCode()).isEqualTo(2);
-        assertThat(mq.err()).contains("queue_mode=mq is not modelled yet");
-        assertThat(mq.out()).isEmpty();
+                "--jobs", "4", "--ops", "2000", "--inject", "busy=50,timeout=100", "--progress", "0");
+        assertThat(mq.exitCode()).as(mq.err()).isZero();
+        assertThat(mq.out()).contains("queue_mode=mq irqmode=none submit_queues=2 hw_queue_depth=8")
+                .containsPattern("timed-out +\\d+").contains("verdict: clean");
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.mybrd.lincheck.percpu.PerCpuChecks;
 import dev.mybrd.lincheck.waitqueue.WaitQueueChecks;
 import dev.mybrd.lincheck.ida.IdaChecks;
 import dev.mybrd.lincheck.mqtags.MqTagsChecks;
+import dev.mybrd.lincheck.mq.MqChecks;
 import dev.mybrd.lincheck.spinlock.SpinlockChecks;
 import dev.mybrd.lincheck.rcu.RcuChecks;
 import dev.mybrd.lincheck.workqueue.WorkQueueChecks;
@@ -33,6 +34,7 @@ public final class Catalog {
     public static final String REQUEST_MODE = "request-mode";
     public static final String SOFTIRQ = "softirq";
     public static final String MQ_TAGS = "mq-tags";
+    public static final String MQ = "mq";
 
     private Catalog() {
     }
@@ -50,6 +52,7 @@ public final class Catalog {
         checks.addAll(WorkQueueChecks.all());
         checks.addAll(RequestModeChecks.all());
         checks.addAll(MqTagsChecks.all());
+        checks.addAll(MqChecks.all());
         return checks;
     }
 

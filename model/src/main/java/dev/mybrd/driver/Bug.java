@@ -79,5 +79,28 @@ public enum Bug {
     /** The block layer's {@link dev.mybrd.block.BlkBug#GET_REQUEST_REGISTER_AFTER_UNLOCK} (spec 3.6 (a)). Breaks P14/P2. */
     GET_REQUEST_REGISTER_AFTER_UNLOCK,
     /** The block layer's {@link dev.mybrd.block.BlkBug#MERGE_INTO_STARTED} (spec 3.7). Breaks P21/P27. */
-    MERGE_INTO_STARTED
+    MERGE_INTO_STARTED,
+    /**
+     * mybrd's {@code mybrd_queue_rq} (spec 2.8 item 4): ends every request with
+     * {@code blk_mq_end_request(req, 0)}, ignoring {@code _mybrd_request_fn}'s result, so a write
+     * that failed with {@code -ENOSPC} is reported as success. mq-mode only. Breaks P27.
+     */
+    QUEUE_RQ_SWALLOWS_ERROR,
+    /**
+     * mybrd's {@code mybrd_queue_rq} moves the data itself (spec 2.8 item 5 (b)): a write allocates
+     * pages with {@code GFP_NOIO}, which may sleep, while v4.4's synchronous run path has preemption
+     * disabled: {@code might_sleep} reports "sleeping function called from invalid context". The
+     * default model defers the transfer to process context as v4.4's loop driver does. Breaks P25.
+     */
+    MQ_TRANSFER_IN_QUEUE_RQ,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#BUSY_LEFTOVERS_DROPPED} (spec 3.11 M4/M5). Breaks P17. */
+    BUSY_LEFTOVERS_DROPPED,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#CTX_PENDING_CLEARED_AFTER_SPLICE} (spec 3.11 M3). Breaks P17. */
+    CTX_PENDING_CLEARED_AFTER_SPLICE,
+    /**
+     * The driver ends requests with {@code blk_mq_end_request} directly although the timeout scan
+     * may also complete them (spec 3.11, last classic bug): no {@code REQ_ATOM_COMPLETE} arbitration,
+     * so a slow request that times out is ended twice. mq-mode only. Breaks P1.
+     */
+    COMPLETION_AND_TIMEOUT_BOTH_END
 }

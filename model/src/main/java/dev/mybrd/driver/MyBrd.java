@@ -1,5 +1,6 @@
 package dev.mybrd.driver;
 
+import dev.mybrd.blkmq.BlkMqTags;
 import dev.mybrd.block.Bio;
 import dev.mybrd.block.BioVec;
 import dev.mybrd.block.BlkCore;
@@ -25,9 +26,10 @@ import java.util.Set;
  * The mybrd RAM disk: {@code struct mybrd_device} with its queue, gendisk, {@code mybrd_lock} and page
  * store; {@code mybrd_make_request_fn} in bio-mode ({@code queue_mode = MYBRD_Q_BIO}, the default), and
  * in request-mode ({@code MYBRD_Q_RQ}) {@code mybrd_queue_lock} and the legacy queue's callbacks, which
- * {@link MyBrdRequestMode} describes (irqmode none, softirq, timer; fault injection). mq-mode is not
- * modelled yet. In request-mode a bio may end after {@link #submitBio} returns; {@link #drain} waits
- * for quiescence, bounded.
+ * {@link MyBrdRequestMode} describes (irqmode none, softirq, timer; fault injection), and in mq-mode
+ * ({@code MYBRD_Q_MQ}) its blk-mq tag set and {@code queue_rq}, which {@link MyBrdMqMode} describes.
+ * In request- and mq-mode a bio may end after {@link #submitBio} returns; {@link #drain} waits for
+ * quiescence, bounded.
  *
  * <p><b>Bio-mode.</b> The queue has no elevator, no requests and no queue lock: every submitter runs
  * {@link #makeRequest} in its own context, on its own CPU, concurrently with the others. For each
@@ -74,9 +76,18 @@ public final class MyBrd {
      * @param irqMode {@code irqmode}: none (default), softirq or timer
      * @param completionNsec null_blk's {@code completion_nsec}: the timer delay in {@code irqmode=timer}
      * @param injection fault injection (default none)
+     * @param submitQueues {@code submit_queues}: mq-mode's {@code nr_hw_queues} (default 1), 1..64
+     * @param hwQueueDepth {@code hw_queue_depth}: mq-mode's {@code queue_depth} (default 64),
+     *        1..{@code BLK_MQ_MAX_DEPTH}
      */
     public record Config(long capacityBytes, int logicalBlockSize, long pageLimit, Set<Bug> bugs,
-            QueueMode queueMode, IrqMode irqMode, long completionNsec, Injection injection) {
+            QueueMode queueMode, IrqMode irqMode, long completionNsec, Injection injection, int submitQueues,
+            int hwQueueDepth) {
+        /** mybrd's {@code nr_hw_queues} and {@code hw_queue_depth}. */
+        public static final int DEFAULT_SUBMIT_QUEUES = 1;
+        public static final int DEFAULT_HW_QUEUE_DEPTH = 64;
+        /** The most hardware queues the model's {@code ctx_map} (one 64-bit word) serves. */
+        public static final int MAX_SUBMIT_QUEUES = 64;
         /** null_blk's default {@code completion_nsec}: 10 microseconds. */
         public static final long DEFAULT_COMPLETION_NSEC = 10_000;
 
@@ -92,6 +103,14 @@ public final class MyBrd {
             if (queueMode == null || irqMode == null || injection == null) {
                 throw new IllegalArgumentException("queue_mode, irqmode and injection must be set");
             }
+            if (submitQueues < 1 || submitQueues > MAX_SUBMIT_QUEUES) {
+                throw new IllegalArgumentException("submit_queues must be in 1.." + MAX_SUBMIT_QUEUES + ", got "
+                        + submitQueues + " (-EINVAL)");
+            }
+            if (hwQueueDepth < 1 || hwQueueDepth > BlkMqTags.BLK_MQ_MAX_DEPTH) {
+                throw new IllegalArgumentException("hw_queue_depth must be in 1.." + BlkMqTags.BLK_MQ_MAX_DEPTH
+                        + ", got " + hwQueueDepth + " (-EINVAL)");
+            }
             if (completionNsec < 0) {
                 throw new IllegalArgumentException("completion_nsec must be >= 0, got " + completionNsec);
             }
@@ -105,21 +124,24 @@ public final class MyBrd {
         /** 4 MiB, 512-byte logical blocks, no page limit beyond the disk, no bugs. */
         public static Config defaults() {
             return new Config(MYBRD_SIZE_4M, Bio.SECTOR_SIZE, MYBRD_SIZE_4M / Page.PAGE_SIZE, Set.of(),
-                    QueueMode.BIO, IrqMode.NONE, DEFAULT_COMPLETION_NSEC, Injection.none());
+                    QueueMode.BIO, IrqMode.NONE, DEFAULT_COMPLETION_NSEC, Injection.none(), DEFAULT_SUBMIT_QUEUES,
+                    DEFAULT_HW_QUEUE_DEPTH);
         }
 
         public Config withCapacity(long bytes) {
             return new Config(bytes, logicalBlockSize, Math.max(pageLimit, bytes / Page.PAGE_SIZE), bugs,
-                    queueMode, irqMode, completionNsec, injection);
+                    queueMode, irqMode, completionNsec,
+                    injection, submitQueues, hwQueueDepth);
         }
 
         public Config withLogicalBlockSize(int bytes) {
-            return new Config(capacityBytes, bytes, pageLimit, bugs, queueMode, irqMode, completionNsec, injection);
+            return new Config(capacityBytes, bytes, pageLimit, bugs, queueMode, irqMode, completionNsec,
+                    injection, submitQueues, hwQueueDepth);
         }
 
         public Config withPageLimit(long pages) {
             return new Config(capacityBytes, logicalBlockSize, pages, bugs, queueMode, irqMode, completionNsec,
-                    injection);
+                    injection, submitQueues, hwQueueDepth);
         }
 
         /** This configuration with one more seeded bug. */
@@ -127,26 +149,39 @@ public final class MyBrd {
             EnumSet<Bug> more = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
             more.add(bug);
             return new Config(capacityBytes, logicalBlockSize, pageLimit, more, queueMode, irqMode, completionNsec,
-                    injection);
+                    injection, submitQueues, hwQueueDepth);
         }
 
         public Config withQueueMode(QueueMode mode) {
             return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, mode, irqMode, completionNsec,
-                    injection);
+                    injection, submitQueues, hwQueueDepth);
         }
 
         public Config withIrqMode(IrqMode mode) {
             return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, mode, completionNsec,
-                    injection);
+                    injection, submitQueues, hwQueueDepth);
         }
 
         public Config withCompletionNsec(long nsec) {
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, nsec, injection);
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, nsec,
+                    injection, submitQueues, hwQueueDepth);
+        }
+
+        /** {@code submit_queues}: mq-mode's number of hardware queues. */
+        public Config withSubmitQueues(int n) {
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, completionNsec,
+                    injection, n, hwQueueDepth);
+        }
+
+        /** {@code hw_queue_depth}: mq-mode's tags per hardware queue. */
+        public Config withHwQueueDepth(int depth) {
+            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, completionNsec,
+                    injection, submitQueues, depth);
         }
 
         public Config withInjection(Injection inject) {
             return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, completionNsec,
-                    inject);
+                    inject, submitQueues, hwQueueDepth);
         }
     }
 
@@ -160,6 +195,8 @@ public final class MyBrd {
     private final PartStat stats;
     /** The request-mode half, or null in bio-mode. */
     private final MyBrdRequestMode rq;
+    /** The mq-mode half, or null in the other modes. */
+    private final MyBrdMqMode mq;
 
     /** {@code mybrd_alloc()}: builds the queue, the page store and the disk. */
     public MyBrd(Kernel kernel, Config config) {
@@ -177,13 +214,10 @@ public final class MyBrd {
         if (kernel == null || config == null) {
             throw new IllegalArgumentException("MyBrd needs a kernel and a config");
         }
-        if (config.queueMode() == QueueMode.MQ) {
-            throw new UnsupportedOperationException("queue_mode=" + config.queueMode().label()
-                    + " is not modelled yet");
-        }
         checkBugsFit(config);
         this.kernel = kernel;
         this.config = config;
+        this.idleCalls = new java.util.concurrent.atomic.AtomicIntegerArray(kernel.nrCpus());
         this.mybrdLock = new SpinLock(kernel, "mybrd_lock");
         Rcu rcu = new Rcu(kernel);
         this.pages = new PageStore(kernel, rcu, new PageAllocator(kernel, config.pageLimit()),
@@ -192,9 +226,15 @@ public final class MyBrd {
         QueueLimits limits = new QueueLimits(config.logicalBlockSize(), MYBRD_MAX_HW_SECTORS, true);
         if (config.queueMode() == QueueMode.RQ) {
             this.rq = new MyBrdRequestMode(this, kernel, config, limits, stats);
+            this.mq = null;
             this.queue = rq.queue();
+        } else if (config.queueMode() == QueueMode.MQ) {
+            this.rq = null;
+            this.mq = new MyBrdMqMode(this, kernel, config, limits);
+            this.queue = mq.queue();
         } else {
             this.rq = null;
+            this.mq = null;
             this.queue = new RequestQueue(this::makeRequest, limits, this);
         }
         this.disk = new Gendisk(MYBRD_MAJOR, MYBRD_FIRST_MINOR, 1, "mybrd",
@@ -240,6 +280,13 @@ public final class MyBrd {
     /** Bugs that only exist in request-mode with softirq completion, and the like: -EINVAL elsewhere. */
     private static void checkBugsFit(Config config) {
         for (Bug b : config.bugs()) {
+            boolean mqOnly = b == Bug.QUEUE_RQ_SWALLOWS_ERROR || b == Bug.MQ_TRANSFER_IN_QUEUE_RQ
+                    || b == Bug.BUSY_LEFTOVERS_DROPPED || b == Bug.CTX_PENDING_CLEARED_AFTER_SPLICE
+                    || b == Bug.COMPLETION_AND_TIMEOUT_BOTH_END;
+            if (mqOnly && config.queueMode() != QueueMode.MQ) {
+                throw new IllegalArgumentException("bug " + b + " needs queue_mode=mq, got queue_mode="
+                        + config.queueMode().label() + " (-EINVAL)");
+            }
             boolean rqOnly = b == Bug.PREP_NOT_IDEMPOTENT || b == Bug.GET_REQUEST_REGISTER_AFTER_UNLOCK
                     || b == Bug.MERGE_INTO_STARTED;
             boolean softirqOnly = b == Bug.DOUBLE_COMPLETION || b == Bug.SOFTIRQ_DONE_NO_TRANSFER
@@ -269,19 +316,26 @@ public final class MyBrd {
      * {@link #drainReport()} naming what is still in flight. Bio-mode has nothing to wait for.
      */
     public boolean drain(long timeoutNanos) {
+        if (mq != null) {
+            return mq.drain(timeoutNanos);
+        }
         return rq == null || rq.drain(timeoutNanos);
     }
 
     /**
-     * Model time passing on {@code cpu}, from outside any task, while a submitter waits: kblockd's
-     * deferred queue runs and a few jiffies go by on the CPU's timers (completion timer, request
-     * timeout). A no-op in bio-mode.
+     * Model time passing on {@code cpu}, from outside any task, while a submitter waits: every
+     * {@value #IDLE_CALLS_PER_TICK}th call, kblockd's deferred queue runs and a few jiffies go by on the
+     * CPU's timers (completion timer, request timeout). A no-op in bio-mode.
      */
     public void idle(int cpu) {
-        if (rq != null) {
+        if (rq != null && idleCalls.incrementAndGet(cpu) % IDLE_CALLS_PER_TICK == 0) {
             kernel.runOn(cpu, "idle/" + cpu, rq::tickOnce);
         }
     }
+
+    /** Idle calls per model tick in request-mode: a waiting job asks every 50 us; a tick per millisecond. */
+    private static final int IDLE_CALLS_PER_TICK = 20;
+    private final java.util.concurrent.atomic.AtomicIntegerArray idleCalls;
 
     /** Requests the driver requeued ({@code blk_requeue_request}), or empty in bio-mode. */
     public OptionalLong requeues() {
@@ -295,12 +349,56 @@ public final class MyBrd {
 
     /** What the last unsuccessful {@link #drain} found still in flight ("" if none). */
     public String drainReport() {
+        if (mq != null) {
+            return mq.lastReport();
+        }
         return rq == null ? "" : rq.lastReport();
+    }
+
+    /** The blk-mq request queue of mq-mode ({@code mybrd->queue} built by {@code blk_mq_init_queue}). */
+    public dev.mybrd.blkmq.BlkMqQueue mqQueue() {
+        if (mq == null) {
+            throw new IllegalStateException("queue_mode=" + config.queueMode().label() + " has no blk-mq queue");
+        }
+        return mq.mq();
+    }
+
+    /**
+     * mq-mode: lets the driver's work item run once in the current task (process context), as the
+     * work queue would; returns how many requests it moved and completed.
+     */
+    public int runMqWork() {
+        if (mq == null) {
+            throw new IllegalStateException("queue_mode=" + config.queueMode().label() + " has no mq work item");
+        }
+        return mq.runWork();
+    }
+
+    /**
+     * mq-mode: one turn of what runs in the background on the current CPU (call inside a task):
+     * IPIs, kblockd's pending work, the driver's work item, the completion timer; if none of them
+     * had anything to do, the request timeout passes and the timeout scan runs. Other modes: nothing.
+     */
+    public void backgroundTurn() {
+        if (mq != null) {
+            mq.backgroundTurn();
+        }
+    }
+
+    /** mq-mode, {@code irqmode=timer}: fires the completion timer now; returns how many it completed. */
+    public int fireMqTimer() {
+        if (mq == null) {
+            throw new IllegalStateException("queue_mode=" + config.queueMode().label() + " has no mq timer");
+        }
+        return mq.fireTimer();
     }
 
     /** {@code submit_bio}: hands the bio to the block layer; it ends inline in bio-mode. */
     public void submitBio(Bio bio) {
         BlkCore.genericMakeRequest(kernel, disk, bio);
+        if (mq != null) {
+            mq.letWorkersRun();
+        }
     }
 
     /**

@@ -239,7 +239,7 @@ final class IoJob implements Runnable {
             if (f != null) {
                 complete(f);
                 reapReady();
-            } else if (!outstanding.isEmpty()) {
+            } else {
                 target.idle(cpu);
             }
             expireOverdue();

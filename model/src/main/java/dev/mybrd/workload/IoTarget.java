@@ -34,14 +34,6 @@ public interface IoTarget {
      */
     boolean completesInline();
 
-    /**
-     * Lets model time pass on {@code cpu} while a job waits for its bios (called outside any task):
-     * work deferred to kblockd runs and the CPU's timers see a jiffy go by, so requeues, completion
-     * timers and request timeouts make progress. Devices that end every bio inline need nothing.
-     */
-    default void idle(int cpu) {
-    }
-
     /** Requests the driver requeued ({@code blk_requeue_request}), or empty where there are none. */
     default OptionalLong requeued() {
         return OptionalLong.empty();
@@ -52,13 +44,22 @@ public interface IoTarget {
         return OptionalLong.empty();
     }
 
+    /**
+     * A job with nothing to do but wait for completions gives the machine's background a turn on
+     * its CPU {@code cpu}: what kworkers and timers would do meanwhile on a real machine (blk-mq's
+     * kblockd work, the driver's work item, the completion timer, the request timeout). Called
+     * outside any task. Nothing by default.
+     */
+    default void idle(int cpu) {
+    }
+
     /** What the device is, for reports: {@code mybrd queue_mode=bio irqmode=none}. */
     String describe();
 
     /**
      * mybrd as a target. Bio-mode ends every bio inline and has neither requeues nor request timeouts,
-     * so both counters are empty there; request-mode reports the driver's requeues and the requests
-     * the block layer's timeout ended.
+     * so both counters are empty there; request-mode and mq-mode report the requeues and the requests the
+     * block layer's timeout ended, and let waiting jobs run the model's background work (kblockd, timers).
      */
     static IoTarget of(MyBrd brd) {
         return new IoTarget() {
@@ -88,24 +89,32 @@ public interface IoTarget {
             }
 
             @Override
-            public void idle(int cpu) {
-                brd.idle(cpu);
-            }
-
-            @Override
             public OptionalLong requeued() {
-                return brd.requeues();
+                return brd.config().queueMode() == QueueMode.MQ ? OptionalLong.of(brd.mqQueue().requeuedCount())
+                        : brd.requeues();
             }
 
             @Override
             public OptionalLong timedOut() {
-                return brd.timeouts();
+                return brd.config().queueMode() == QueueMode.MQ ? OptionalLong.of(brd.mqQueue().timedOutCount())
+                        : brd.timeouts();
+            }
+
+            @Override
+            public void idle(int cpu) {
+                if (brd.config().queueMode() == QueueMode.MQ) {
+                    brd.kernel().runOn(cpu, "kworker/" + cpu, brd::backgroundTurn);
+                } else {
+                    brd.idle(cpu);
+                }
             }
 
             @Override
             public String describe() {
                 MyBrd.Config c = brd.config();
                 return "mybrd queue_mode=" + c.queueMode().label() + " irqmode=" + c.irqMode().label()
+                        + (c.queueMode() == QueueMode.MQ ? " submit_queues=" + c.submitQueues() + " hw_queue_depth="
+                        + c.hwQueueDepth() : "")
                         + (c.injection().any() ? " inject=" + c.injection() : "")
                         + (c.bugs().isEmpty() ? "" : " bugs=" + c.bugs());
             }

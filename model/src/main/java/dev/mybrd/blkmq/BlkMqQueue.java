@@ -1,0 +1,728 @@
+package dev.mybrd.blkmq;
+
+import dev.mybrd.block.Bio;
+import dev.mybrd.block.BlkStatus;
+import dev.mybrd.block.ReqOp;
+import dev.mybrd.block.RequestQueue;
+import dev.mybrd.kernel.Errno;
+import dev.mybrd.kernel.Kernel;
+import dev.mybrd.kernel.KernelBug;
+import dev.mybrd.locking.SpinLock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.EnumSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * A blk-mq request queue as v4.4 builds and runs it ({@code blk_mq_init_queue}, {@code block/blk-mq.c};
+ * spec 2.6, 3.11): per-CPU software queues ({@link BlkMqCtx}), hardware queues ({@link BlkMqHwCtx})
+ * over the tag set's tags, {@code mq_map}, the submission path, the run/dispatch loop, completion,
+ * the timeout scan and the requeue list.
+ *
+ * <p><b>Submission</b> ({@link #makeRequest}: {@code blk_mq_make_request}; with one hardware queue
+ * v4.4 installs {@code blk_sq_make_request}, which differs only in plugging, not modelled here):
+ * take a usage reference ({@code blk_queue_enter}); {@code blk_mq_map_request}: this CPU's ctx with
+ * preemption disabled, {@code hctx = map_queue(ctx->cpu)}, a tag without sleeping, else run the
+ * hardware queue once and allocate again allowing {@code bt_get} to sleep (it may come back on
+ * another CPU with another ctx and hctx); then {@code blk_mq_merge_queue_io}: under {@code ctx->lock}
+ * merge the bio into one of the last 8 requests of {@code ctx->rq_list} (the new request is freed), or
+ * append the request and set the ctx's pending bit; then, unless merged, run the hardware queue
+ * (inline for a sync bio, still with preemption disabled) and give the ctx back.
+ *
+ * <p><b>Run</b> ({@link #runHwQueue}, {@code __blk_mq_run_hw_queue}): nothing if STOPPED;
+ * {@code flush_busy_ctxs} clears each pending bit <em>before</em> splicing that ctx's list under its
+ * lock (an insert after the clear sets the bit again, so nothing is stranded); {@code hctx->dispatch}
+ * goes in front; then {@code queue_rq} for each: OK, next; BUSY, the request goes back to the head and
+ * loses STARTED, the loop stops; ERROR, it ends with {@code -EIO}. Leftovers go onto
+ * {@code hctx->dispatch} under {@code hctx->lock} and an asynchronous run is scheduled. Runs of one
+ * hctx may overlap; each request is still taken once, because each splice is under a lock.
+ *
+ * <p><b>Completion.</b> {@link #startRequest} arms the deadline, sets STARTED (after a full barrier)
+ * and clears COMPLETE. {@link #completeRequest} and the timeout scan both claim
+ * {@code REQ_ATOM_COMPLETE}; the winner finishes the request: directly with
+ * {@code blk_mq_end_request}, or through {@code complete} (the softirq done function), on the
+ * submitting CPU by IPI when {@code QUEUE_FLAG_SAME_COMP} is set and the CPUs differ (the model's CPUs
+ * share no cache). {@link #endRequest} ends every bio, then frees the request: tag back, usage
+ * reference dropped.
+ *
+ * <p><b>Asynchronous work</b>: {@code hctx->run_work} and {@code q->requeue_work} are kblockd work
+ * items; the model keeps them pending until someone lets kblockd run ({@link #runPendingWork}, in
+ * process context). The timeout timer is {@link #timeoutScan}, fired by whoever advances
+ * {@link #jiffies}.
+ *
+ * <p><b>Invariants</b> (M1-M6 of spec 3.11): every CPU's ctx is in exactly one {@code hctx->ctxs[]}
+ * at {@code index_hw}; a request is dispatched through its ctx's hctx; a non-empty ctx list has its
+ * pending bit set or is being flushed; each request is ended once or put back, never dropped.
+ */
+public final class BlkMqQueue implements BlkMqQueueMap {
+    /** How many of the newest requests on {@code ctx->rq_list} v4.4's {@code blk_mq_attempt_merge} tries. */
+    static final int MERGE_CHECK = 8;
+
+    private final Kernel kernel;
+    private final BlkMqTagSet set;
+    private final BlkMqOps ops;
+    private final BlkMqCtx[] ctxs;
+    private final BlkMqHwCtx[] hctxs;
+    private final int[] mqMap;
+    private final BlkMqFreeze freeze;
+    private final Set<MqBug> bugs;
+    private final int maxHwSectors;
+    private volatile boolean sameComp;
+    private volatile long rqTimeout = RequestQueue.BLK_DEFAULT_TIMEOUT;
+    private final AtomicLong jiffies = new AtomicLong();
+    /** {@code q->requeue_list} under {@code q->requeue_lock}, and {@code q->requeue_work}. */
+    private final SpinLock requeueLock;
+    private final Deque<BlkMqRequest> requeueList = new ArrayDeque<>();
+    private final AtomicBoolean requeueWork = new AtomicBoolean();
+    private final AtomicLong timedOut = new AtomicLong();
+    private final AtomicLong requeued = new AtomicLong();
+    private final AtomicLong busy = new AtomicLong();
+    private final AtomicLong merged = new AtomicLong();
+    /** Test seam: runs in {@code flush_busy_ctxs} right after each splice (nothing by default). */
+    private volatile Runnable afterSplice = () -> { };
+
+    /**
+     * {@code blk_mq_init_queue(set)}: a ctx per CPU, {@code set.nrHwQueues()} hardware queues,
+     * {@code mq_map} from {@link BlkMqCpuMap#mapQueues} with no SMT, then {@code blk_mq_map_swqueue}.
+     */
+    public BlkMqQueue(Kernel kernel, String name, BlkMqTagSet set, BlkMqOps ops, int maxHwSectors, Set<MqBug> bugs) {
+        if (kernel == null || set == null || ops == null || name == null) {
+            throw new IllegalArgumentException("blk_mq_init_queue needs a kernel, a name, a tag set and ops");
+        }
+        this.kernel = kernel;
+        this.set = set;
+        this.ops = ops;
+        this.maxHwSectors = maxHwSectors;
+        this.bugs = bugs.isEmpty() ? Set.of() : Collections.unmodifiableSet(EnumSet.copyOf(bugs));
+        this.ctxs = new BlkMqCtx[kernel.nrCpus()];
+        for (int cpu = 0; cpu < ctxs.length; cpu++) {
+            ctxs[cpu] = new BlkMqCtx(kernel, cpu, 0);
+        }
+        this.hctxs = new BlkMqHwCtx[set.nrHwQueues()];
+        for (int i = 0; i < hctxs.length; i++) {
+            hctxs[i] = new BlkMqHwCtx(kernel, i, set.tags(i), false);
+        }
+        this.mqMap = BlkMqCpuMap.mapQueues(set.nrHwQueues(), BlkMqCpuMap.noSmt(kernel.nrCpus()));
+        mapSwqueue();
+        this.requeueLock = new SpinLock(kernel, name + ".requeue_lock");
+        this.freeze = new BlkMqFreeze(kernel, name, BlkMqFreeze.Variant.V4_4, () -> runHwQueues(false));
+    }
+
+    /** {@code blk_mq_map_swqueue(q)}: each CPU's ctx into its hctx's {@code ctxs[]}, at {@code index_hw}. */
+    private void mapSwqueue() {
+        for (int cpu = 0; cpu < ctxs.length; cpu++) {
+            BlkMqHwCtx hctx = hctxs[mqMap[cpu]];
+            hctx.cpumask |= 1L << cpu;
+            ctxs[cpu].indexHw = hctx.ctxs.size();
+            hctx.ctxs.add(ctxs[cpu]);
+        }
+    }
+
+    // ---- accessors -----------------------------------------------------------------------------------
+
+    @Override
+    public Kernel kernel() {
+        return kernel;
+    }
+
+    public BlkMqTagSet tagSet() {
+        return set;
+    }
+
+    public int nrHwQueues() {
+        return hctxs.length;
+    }
+
+    /** {@code q->queue_hw_ctx[i]}. */
+    public BlkMqHwCtx hctx(int i) {
+        return hctxs[i];
+    }
+
+    /** {@code per_cpu_ptr(q->queue_ctx, cpu)}. */
+    public BlkMqCtx ctx(int cpu) {
+        return ctxs[cpu];
+    }
+
+    /** {@code q->mq_map[cpu]}. */
+    public int mqMap(int cpu) {
+        return mqMap[cpu];
+    }
+
+    /** {@code blk_mq_map_queue(q, cpu)}. */
+    public BlkMqHwCtx mapQueueHctx(int cpu) {
+        return hctxs[mqMap[cpu]];
+    }
+
+    public BlkMqFreeze freeze() {
+        return freeze;
+    }
+
+    public boolean bug(MqBug b) {
+        return bugs.contains(b);
+    }
+
+    /**
+     * Test seam: {@code hook} runs inside {@code flush_busy_ctxs} right after a ctx's list is spliced,
+     * where a concurrent insert can land; deterministic tests use it to place one there.
+     */
+    public void setAfterSpliceHook(Runnable hook) {
+        this.afterSplice = hook == null ? () -> { } : hook;
+    }
+
+    /** {@code QUEUE_FLAG_SAME_COMP}: complete on the submitting CPU. */
+    public void setSameComp(boolean on) {
+        this.sameComp = on;
+    }
+
+    /** {@code blk_queue_rq_timeout(q, jiffies)}. */
+    public void setRqTimeout(long j) {
+        if (j <= 0) {
+            throw new IllegalArgumentException("-EINVAL: rq_timeout must be positive, got " + j);
+        }
+        this.rqTimeout = j;
+    }
+
+    public long rqTimeout() {
+        return rqTimeout;
+    }
+
+    /** The queue's clock for deadlines; {@link #advanceJiffies} lets time pass. */
+    public long jiffies() {
+        return jiffies.get();
+    }
+
+    /** Lets {@code j} jiffies pass (the timeout timer fires at the caller's turn: {@link #timeoutScan}). */
+    public void advanceJiffies(long j) {
+        jiffies.addAndGet(j);
+    }
+
+    /** Requests the timeout handler ended ({@code BLK_EH_HANDLED}). */
+    public long timedOutCount() {
+        return timedOut.get();
+    }
+
+    public long requeuedCount() {
+        return requeued.get();
+    }
+
+    public long busyCount() {
+        return busy.get();
+    }
+
+    public long mergedCount() {
+        return merged.get();
+    }
+
+    // ---- BlkMqQueueMap: what bt_get uses ------------------------------------------------------------
+
+    @Override
+    public CtxLastTag getCtx() {
+        return ctxs[kernel.getCpu()].lastTag;
+    }
+
+    @Override
+    public void putCtx(CtxLastTag ctx) {
+        kernel.putCpu();
+    }
+
+    @Override
+    public HctxTagState mapQueue(int cpu) {
+        return hctxs[mqMap[cpu]].tagState;
+    }
+
+    @Override
+    public void runHwQueue(HctxTagState hctx) {
+        runHwQueue(hctxs[hctx.queueNum()], false);
+    }
+
+    // ---- submission ----------------------------------------------------------------------------------
+
+    /**
+     * {@code blk_mq_make_request(q, bio)} with {@code generic_make_request}'s
+     * {@code blk_queue_enter}/{@code blk_queue_exit} around it: a dying queue fails the bio with
+     * {@code -EIO} (v4.4's {@code blk_queue_enter} answers {@code -ENODEV}, and
+     * {@code generic_make_request} then ends the bio with an error).
+     */
+    public void makeRequest(Bio bio) {
+        if (freeze.enter(true) != 0) {
+            bio.ioError();
+            return;
+        }
+        try {
+            makeRequestEntered(bio);
+        } finally {
+            freeze.exit();
+        }
+    }
+
+    private void makeRequestEntered(Bio bio) {
+        boolean isSync = true; // direct I/O: reads, and writes with REQ_SYNC (WRITE_ODIRECT)
+        BlkMqRequest rq = mapRequest(bio);
+        BlkMqCtx ctx = rq.mqCtx;
+        BlkMqHwCtx hctx = rq.hctx;
+        if (!mergeQueueIo(hctx, ctx, rq, bio)) {
+            runHwQueue(hctx, !isSync);
+        }
+        kernel.putCpu(); // blk_mq_put_ctx(data.ctx)
+    }
+
+    /**
+     * {@code blk_mq_map_request(q, bio, &data)}: a request for {@code bio}, with the ctx held
+     * (preemption disabled) on return; {@code blk_queue_enter_live} takes its usage reference.
+     */
+    private BlkMqRequest mapRequest(Bio bio) {
+        freeze.usageCounter().get(); // blk_queue_enter_live
+        CtxLastTag ctx = getCtx();
+        BlkMqAllocData data = BlkMqAllocData.set(this, false, false, ctx, mapQueue(ctx.cpu()));
+        BlkMqTagAlloc.RequestTag rt = BlkMqTagAlloc.allocRequestTag(data);
+        if (rt == null) {
+            runHwQueueNow(hctxs[data.hctx().queueNum()]); // __blk_mq_run_hw_queue(hctx)
+            putCtx(ctx);
+            ctx = getCtx();
+            data = BlkMqAllocData.set(this, true, false, ctx, mapQueue(ctx.cpu()));
+            rt = BlkMqTagAlloc.allocRequestTag(data); // bt_get may sleep and move us
+            KernelBug.bugOn(rt == null, () -> "blk_mq_map_request: a blocking allocation failed");
+        }
+        BlkMqRequest rq = (BlkMqRequest) rt.rq();
+        rq.init(ctxs[data.ctx().cpu()], hctxs[data.hctx().queueNum()], rt.inflight());
+        return rq;
+    }
+
+    /**
+     * {@code blk_mq_merge_queue_io(hctx, ctx, rq, bio)}: true if {@code bio} was merged into a queued
+     * request (and {@code rq} freed); otherwise {@code rq} carries the bio and has been inserted.
+     */
+    private boolean mergeQueueIo(BlkMqHwCtx hctx, BlkMqCtx ctx, BlkMqRequest rq, Bio bio) {
+        boolean mayMerge = (set.flags() & BlkMqTagSet.BLK_MQ_F_SHOULD_MERGE) != 0 && bio.op() != ReqOp.DISCARD;
+        ctx.lock.lock();
+        if (mayMerge && attemptMerge(ctx, bio)) {
+            ctx.lock.unlock();
+            merged.incrementAndGet();
+            freeRequest(rq);
+            return true;
+        }
+        rq.bioToRequest(bio);
+        insertRequest(hctx, ctx, rq, false);
+        ctx.lock.unlock();
+        return false;
+    }
+
+    /** {@code blk_mq_attempt_merge(q, ctx, bio)}: the last 8 requests of {@code ctx->rq_list}, newest first. */
+    private boolean attemptMerge(BlkMqCtx ctx, Bio bio) {
+        boolean write = bio.op() == ReqOp.WRITE;
+        int checked = MERGE_CHECK;
+        for (Iterator<BlkMqRequest> it = ctx.rqList.descendingIterator(); it.hasNext(); ) {
+            BlkMqRequest rq = it.next();
+            if (checked-- <= 0) {
+                break;
+            }
+            if (rq.write != write || ((rq.dataLen + bio.size()) >> Bio.SECTOR_SHIFT) > maxHwSectors) {
+                continue; // blk_rq_merge_ok
+            }
+            if (rq.endSector() == bio.sector()) {
+                rq.appendBio(bio); // bio_attempt_back_merge
+                return true;
+            }
+            if (bio.endSector() == rq.sector) {
+                rq.prependBio(bio); // bio_attempt_front_merge
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code __blk_mq_insert_request(hctx, rq, at_head)}: {@code ctx->lock} held. */
+    private void insertRequest(BlkMqHwCtx hctx, BlkMqCtx ctx, BlkMqRequest rq, boolean atHead) {
+        if (atHead) {
+            ctx.rqList.addFirst(rq);
+        } else {
+            ctx.rqList.addLast(rq);
+        }
+        hctx.markPending(ctx);
+    }
+
+    // ---- running a hardware queue --------------------------------------------------------------------
+
+    /**
+     * {@code blk_mq_run_hw_queue(hctx, async)}: nothing if stopped or unmapped; inline on this CPU,
+     * preemption disabled, if synchronous and this CPU is in the hctx's cpumask; else queue
+     * {@code run_work} on kblockd.
+     */
+    public void runHwQueue(BlkMqHwCtx hctx, boolean async) {
+        if (hctx.stopped() || hctx.nrCtx() == 0) {
+            return;
+        }
+        if (!async) {
+            int cpu = kernel.getCpu();
+            try {
+                if (hctx.hasCpu(cpu)) {
+                    runHwQueueNow(hctx);
+                    return;
+                }
+            } finally {
+                kernel.putCpu();
+            }
+        }
+        hctx.scheduleRunWork();
+    }
+
+    /** {@code blk_mq_run_hw_queues(q, async)}: every hctx with something pending. */
+    public void runHwQueues(boolean async) {
+        for (BlkMqHwCtx h : hctxs) {
+            if (h.hasPending() && !h.stopped()) {
+                runHwQueue(h, async);
+            }
+        }
+    }
+
+    /** {@code __blk_mq_run_hw_queue(hctx)}. */
+    void runHwQueueNow(BlkMqHwCtx hctx) {
+        if (hctx.stopped()) {
+            return;
+        }
+        hctx.runs.incrementAndGet();
+        Deque<BlkMqRequest> rqList = new ArrayDeque<>();
+        flushBusyCtxs(hctx, rqList);
+        spliceDispatch(hctx, rqList);
+        dispatchList(hctx, rqList);
+        if (!rqList.isEmpty()) {
+            if (bug(MqBug.BUSY_LEFTOVERS_DROPPED)) {
+                kernel.printk("blk-mq: " + rqList.size() + " BUSY leftovers of " + hctx + " dropped (seeded)");
+                return;
+            }
+            hctx.lock.lock();
+            try {
+                while (!rqList.isEmpty()) {
+                    hctx.dispatch.addFirst(rqList.pollLast()); // list_splice onto the head
+                }
+            } finally {
+                hctx.lock.unlock();
+            }
+            runHwQueue(hctx, true);
+        }
+    }
+
+    /** {@code flush_busy_ctxs(hctx, list)}: per pending bit, clear it, then splice that ctx's list. */
+    private void flushBusyCtxs(BlkMqHwCtx hctx, Deque<BlkMqRequest> list) {
+        long map = hctx.ctxMap();
+        boolean clearAfter = bug(MqBug.CTX_PENDING_CLEARED_AFTER_SPLICE);
+        for (int bit = 0; bit < hctx.nrCtx(); bit++) {
+            if ((map & (1L << bit)) == 0) {
+                continue;
+            }
+            BlkMqCtx ctx = hctx.ctxs.get(bit);
+            if (!clearAfter) {
+                hctx.clearPending(bit);
+            }
+            ctx.lock.lock();
+            try {
+                list.addAll(ctx.rqList); // list_splice_tail_init
+                ctx.rqList.clear();
+            } finally {
+                ctx.lock.unlock();
+            }
+            afterSplice.run();
+            if (clearAfter) {
+                hctx.clearPending(bit); // seeded: an insert since the splice loses its bit
+            }
+        }
+    }
+
+    /** {@code list_splice_init(&hctx->dispatch, &rq_list)} under {@code hctx->lock}: dispatch goes first. */
+    private void spliceDispatch(BlkMqHwCtx hctx, Deque<BlkMqRequest> list) {
+        hctx.lock.lock();
+        try {
+            while (!hctx.dispatch.isEmpty()) {
+                list.addFirst(hctx.dispatch.pollLast());
+            }
+        } finally {
+            hctx.lock.unlock();
+        }
+    }
+
+    /** The {@code queue_rq} loop of {@code __blk_mq_run_hw_queue}; BUSY leaves the rest in {@code list}. */
+    private void dispatchList(BlkMqHwCtx hctx, Deque<BlkMqRequest> list) {
+        while (!list.isEmpty()) {
+            BlkMqRequest rq = list.pollFirst();
+            BlkMqOps.QueueRqResult ret = ops.queueRq(hctx, rq, list.isEmpty());
+            switch (ret) {
+                case OK -> {
+                }
+                case BUSY -> {
+                    busy.incrementAndGet();
+                    list.addFirst(rq);
+                    rq.clearStarted(); // __blk_mq_requeue_request
+                    return;
+                }
+                case ERROR -> {
+                    rq.errors = Errno.EIO.negative();
+                    endRequest(rq, rq.errors);
+                }
+            }
+        }
+    }
+
+    /** {@code blk_mq_stop_hw_queue(hctx)}: cancel {@code run_work}, set STOPPED. */
+    public void stopHwQueue(BlkMqHwCtx hctx) {
+        hctx.takeRunWork();
+        hctx.setStopped();
+    }
+
+    /** {@code blk_mq_start_hw_queue(hctx)}: clear STOPPED, run synchronously. */
+    public void startHwQueue(BlkMqHwCtx hctx) {
+        hctx.clearStopped();
+        runHwQueue(hctx, false);
+    }
+
+    /** {@code blk_mq_start_stopped_hw_queues(q, async)}. */
+    public void startStoppedHwQueues(boolean async) {
+        for (BlkMqHwCtx h : hctxs) {
+            if (h.stopped()) {
+                h.clearStopped();
+                runHwQueue(h, async);
+            }
+        }
+    }
+
+    // ---- the request's life --------------------------------------------------------------------------
+
+    /** {@code blk_mq_start_request(rq)}: deadline, barrier, STARTED; COMPLETE cleared. */
+    public void startRequest(BlkMqRequest rq) {
+        rq.checkLive("blk_mq_start_request");
+        rq.deadline = jiffies.get() + rqTimeout; // blk_add_timer
+        rq.setStarted();
+        if (rq.completeMarked()) {
+            rq.clearComplete();
+        }
+    }
+
+    /**
+     * {@code blk_mq_complete_request(rq, error)}: claim {@code REQ_ATOM_COMPLETE}; the winner sets
+     * {@code rq->errors} and finishes. False if someone (the timeout scan) had claimed it.
+     */
+    public boolean completeRequest(BlkMqRequest rq, int error) {
+        if (rq.markComplete()) {
+            return false;
+        }
+        rq.errors = error;
+        finishComplete(rq);
+        return true;
+    }
+
+    /** {@code __blk_mq_complete_request(rq)}. */
+    private void finishComplete(BlkMqRequest rq) {
+        Consumer<BlkMqRequest> done = ops.complete();
+        if (done == null) {
+            endRequest(rq, rq.errors);
+            return;
+        }
+        if (!sameComp) {
+            done.accept(rq);
+            return;
+        }
+        int cpu = kernel.getCpu();
+        try {
+            int target = rq.mqCtx.cpu;
+            if (cpu != target) {
+                kernel.smpCallFunctionSingleAsync(target, "__blk_mq_complete_request_remote", () -> done.accept(rq));
+            } else {
+                done.accept(rq);
+            }
+        } finally {
+            kernel.putCpu();
+        }
+    }
+
+    /** {@code blk_mq_end_request(rq, error)}: {@code blk_update_request} for every byte, then free. */
+    public void endRequest(BlkMqRequest rq, int error) {
+        rq.endBios(error);
+        freeRequest(rq); // __blk_mq_end_request: no end_io, so blk_mq_free_request
+    }
+
+    /** {@code blk_mq_free_request(rq)}: {@code nr_active}, STARTED cleared, tag back, usage reference dropped. */
+    private void freeRequest(BlkMqRequest rq) {
+        BlkMqHwCtx hctx = mapQueueHctx(rq.mqCtx.cpu);
+        rq.clearStarted();
+        boolean inflight = rq.inflight;
+        BlkMqCtx ctx = rq.mqCtx;
+        rq.markFreed();
+        BlkMqTagAlloc.freeRequestTag(new BlkMqTagAlloc.RequestTag(rq.tag, hctx.tagState, ctx.lastTag, inflight, rq));
+        freeze.exit();
+    }
+
+    // ---- timeout -------------------------------------------------------------------------------------
+
+    /**
+     * {@code blk_mq_rq_timer}: walk every hctx's busy tags ({@code blk_mq_check_expired}); a started
+     * request past its deadline whose COMPLETE bit this scan wins goes to {@code blk_mq_rq_timed_out}.
+     * Returns how many timed out.
+     */
+    public int timeoutScan() {
+        long now = jiffies.get();
+        List<BlkMqRequest> expired = new ArrayList<>();
+        for (BlkMqHwCtx h : hctxs) {
+            if (h.nrCtx() == 0) {
+                continue;
+            }
+            h.tagState.tags().busyIter((tag, o, reserved) -> {
+                BlkMqRequest rq = (BlkMqRequest) o;
+                if (!rq.started() || now - rq.deadline < 0) {
+                    return;
+                }
+                if (!rq.markComplete()) {
+                    expired.add(rq);
+                }
+            });
+        }
+        for (BlkMqRequest rq : expired) {
+            rqTimedOut(rq);
+        }
+        return expired.size();
+    }
+
+    /** {@code blk_mq_rq_timed_out(req, reserved)}. */
+    private void rqTimedOut(BlkMqRequest rq) {
+        if (!rq.started()) {
+            return;
+        }
+        switch (ops.timeout(rq)) {
+            case HANDLED -> {
+                timedOut.incrementAndGet();
+                finishComplete(rq);
+            }
+            case RESET_TIMER -> {
+                rq.deadline = jiffies.get() + rqTimeout;
+                rq.clearComplete();
+            }
+            case NOT_HANDLED -> {
+            }
+        }
+    }
+
+    // ---- requeue -------------------------------------------------------------------------------------
+
+    /**
+     * {@code blk_mq_requeue_request(rq)}: STARTED cleared, then onto {@code q->requeue_list} (at the
+     * head, {@code REQ_SOFTBARRIER}); the driver kicks the list with {@link #kickRequeueList}.
+     */
+    public void requeueRequest(BlkMqRequest rq) {
+        rq.checkLive("blk_mq_requeue_request");
+        rq.clearStarted();
+        requeued.incrementAndGet();
+        boolean flags = requeueLock.lockIrqsave();
+        try {
+            requeueList.addFirst(rq);
+        } finally {
+            requeueLock.unlockIrqrestore(flags);
+        }
+    }
+
+    /** {@code blk_mq_kick_requeue_list(q)}: {@code kblockd_schedule_work(&q->requeue_work)}. */
+    public void kickRequeueList() {
+        requeueWork.set(true);
+    }
+
+    /**
+     * {@code blk_mq_requeue_work}: splice the requeue list, insert each request at the head of its
+     * ctx's list (pending bit set), then {@code blk_mq_start_hw_queues}: every hctx run synchronously.
+     */
+    private void requeueWorkFn() {
+        List<BlkMqRequest> list = new ArrayList<>();
+        boolean flags = requeueLock.lockIrqsave();
+        try {
+            list.addAll(requeueList);
+            requeueList.clear();
+        } finally {
+            requeueLock.unlockIrqrestore(flags);
+        }
+        for (int i = list.size() - 1; i >= 0; i--) {
+            BlkMqRequest rq = list.get(i);
+            BlkMqCtx ctx = rq.mqCtx;
+            BlkMqHwCtx hctx = mapQueueHctx(ctx.cpu);
+            ctx.lock.lock();
+            insertRequest(hctx, ctx, rq, true);
+            ctx.lock.unlock();
+        }
+        for (BlkMqHwCtx h : hctxs) {
+            startHwQueue(h);
+        }
+    }
+
+    /**
+     * Lets kblockd run once, in the current task (process context, preemption enabled): each pending
+     * {@code run_work} ({@code blk_mq_run_work_fn}: {@code __blk_mq_run_hw_queue}) and the requeue
+     * work. True if anything ran.
+     */
+    public boolean runPendingWork() {
+        kernel.mightSleep("kblockd work");
+        boolean ran = false;
+        if (requeueWork.getAndSet(false)) {
+            requeueWorkFn();
+            ran = true;
+        }
+        for (BlkMqHwCtx h : hctxs) {
+            if (h.takeRunWork()) {
+                runHwQueueNow(h);
+                ran = true;
+            }
+        }
+        return ran;
+    }
+
+    /** Whether kblockd has work of this queue pending. */
+    public boolean workPending() {
+        if (requeueWork.get()) {
+            return true;
+        }
+        for (BlkMqHwCtx h : hctxs) {
+            if (h.runWorkPending()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Requests queued (ctx lists, dispatch lists, requeue list) and tags held: "" when idle. */
+    public String inFlightReport() {
+        StringBuilder b = new StringBuilder();
+        for (BlkMqCtx c : ctxs) {
+            int n = c.queued();
+            if (n > 0) {
+                b.append("; ").append(n).append(" on ").append(c).append(".rq_list");
+            }
+        }
+        for (BlkMqHwCtx h : hctxs) {
+            int d = h.dispatchLength();
+            if (d > 0) {
+                b.append("; ").append(d).append(" on ").append(h).append(".dispatch");
+            }
+            if (h.stopped()) {
+                b.append("; ").append(h).append(" stopped");
+            }
+            int[] held = {0};
+            h.tagState.tags().busyIter((t, o, r) -> held[0]++);
+            if (held[0] > 0) {
+                b.append("; ").append(held[0]).append(" tag(s) of ").append(h).append(" held");
+            }
+        }
+        boolean flags = requeueLock.lockIrqsave();
+        try {
+            if (!requeueList.isEmpty()) {
+                b.append("; ").append(requeueList.size()).append(" on requeue_list");
+            }
+        } finally {
+            requeueLock.unlockIrqrestore(flags);
+        }
+        if (workPending()) {
+            b.append("; kblockd work pending");
+        }
+        return b.toString().replaceFirst("^; ", "");
+    }
+}
