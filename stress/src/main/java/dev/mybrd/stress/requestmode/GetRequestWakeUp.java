@@ -50,6 +50,7 @@ final class GetRequestWakeUp {
     private final List<Request> held = new ArrayList<>();
     private final Bio mine = write(1_000);
     private volatile boolean sleeperDone;
+    private volatile boolean slept;
     private int frees;
 
     GetRequestWakeUp(Set<BlkBug> bugs) {
@@ -57,6 +58,7 @@ final class GetRequestWakeUp {
         q = RequestQueue.initQueue(kernel, this::requestFn, lock, new QueueLimits(512, 1024, true), null, null,
                 bugs);
         rl = q.requestList();
+        kernel.addSchedSubmitWork(task -> slept = true); // schedule() with a sleeping state: it goes to sleep
         kernel.runOn(0, "init", () -> {
             rl.blkUpdateNrRequests(RequestQueue.BLKDEV_MIN_RQ);
             for (int i = 0; i < RequestQueue.BLKDEV_MIN_RQ; i++) {
@@ -128,6 +130,11 @@ final class GetRequestWakeUp {
     /** Frees the sleeper needed before it got its request: 1, or 2 after a lost wake-up. */
     int frees() {
         return frees;
+    }
+
+    /** Whether the task went to sleep in {@code get_request} (1) or found a free slot at once (0). */
+    int slept() {
+        return slept ? 1 : 0;
     }
 
     /** Requests allocated at the end: 4 after one free and the sleeper's allocation. */

@@ -11,7 +11,7 @@ import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
-import org.openjdk.jcstress.infra.results.III_Result;
+import org.openjdk.jcstress.infra.results.IIII_Result;
 
 /*
  * Seeded bug GET_REQUEST_REGISTER_AFTER_UNLOCK (spec 3.6, classic bug (a)): get_request drops
@@ -25,8 +25,9 @@ import org.openjdk.jcstress.infra.results.III_Result;
  */
 @JCStressTest
 @StressCheck(chapter = "request-mode", property = "P14 a task sleeping in get_request is woken by a free", seeded = "GET_REQUEST_REGISTER_AFTER_UNLOCK")
-@Outcome(id = "1, 4, 1", expect = ACCEPTABLE, desc = "One free was enough: the task took the freed slot, directly or after the free woke it.")
-@Outcome(id = "2, 3, 1", expect = FORBIDDEN, desc = "Lost wake-up: the task slept on rl->wait while a request was free; only a second free woke it.")
+@Outcome(id = "1, 4, 1, 0", expect = ACCEPTABLE, desc = "The free came first: the task took the freed slot without sleeping.")
+@Outcome(id = "1, 4, 1, 1", expect = ACCEPTABLE, desc = "The task slept on rl->wait and the free woke it.")
+@Outcome(id = "2, 3, 1, 1", expect = FORBIDDEN, desc = "Lost wake-up: the task slept on rl->wait while a request was free; only a second free woke it.")
 @Outcome(expect = FORBIDDEN, desc = "Anything else: a wrong request count, or the task's bio never reached the driver.")
 @State
 public class GetRequestWakeUpRegisterAfterUnlock {
@@ -43,9 +44,10 @@ public class GetRequestWakeUpRegisterAfterUnlock {
     }
 
     @Arbiter
-    public void arbiter(III_Result r) {
+    public void arbiter(IIII_Result r) {
         r.r1 = race.frees();
         r.r2 = race.allocated();
         r.r3 = race.sleeperHeld();
+        r.r4 = race.slept();
     }
 }
