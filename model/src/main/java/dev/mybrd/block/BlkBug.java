@@ -18,5 +18,15 @@ public enum BlkBug {
      * (spec 3.7's classic bug): a bio merged into a request the driver is already processing is
      * ended with the request although its data were never moved (P21, P27).
      */
-    MERGE_INTO_STARTED
+    MERGE_INTO_STARTED,
+    /**
+     * The timeout handler ends an expired request without claiming {@code REQ_ATOM_COMPLETE}
+     * ({@code blk_rq_timed_out_timer} calls {@code blk_rq_timed_out} with no
+     * {@code blk_mark_rq_complete} in front): spec 3.9 S4 and its classic bug, a driver that completes
+     * while a timeout handler may also complete the request, with no COMPLETE-bit arbitration. The
+     * bit came with the block layer's unified request timeout handling (v2.6.28), before which each
+     * driver (SCSI's {@code scsi_delete_timer}) arbitrated by itself. A completion racing the timeout
+     * then ends the request twice, or touches it after it was freed (P17).
+     */
+    TIMEOUT_WITHOUT_COMPLETE_CLAIM
 }

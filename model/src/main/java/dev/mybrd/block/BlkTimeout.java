@@ -16,7 +16,8 @@ import dev.mybrd.workqueue.Timers;
  * later {@code blk_complete_request} a no-op (S4: never both). The driver's answer decides:
  * {@code BLK_EH_HANDLED} completes it through {@code __blk_complete_request} (the softirq path),
  * {@code BLK_EH_RESET_TIMER} re-arms it and clears the bit, {@code BLK_EH_NOT_HANDLED} leaves it to
- * the driver. v4.5 moved the scan to kblockd ({@code blk_timeout_work}); the model keeps v4.4's timer.
+ * the driver. Seeded: {@link BlkBug#TIMEOUT_WITHOUT_COMPLETE_CLAIM} skips the claim. v4.5 moved the
+ * scan to kblockd ({@code blk_timeout_work}); the model keeps v4.4's timer.
  *
  * <p>The timer runs on the clock of {@link Timers}: the model's time moves only when a task ticks.
  */
@@ -59,7 +60,9 @@ public final class BlkTimeout {
             for (Request rq : java.util.List.copyOf(q.timeoutList)) {
                 if (now - rq.deadline >= 0) {
                     blkDeleteTimer(rq);
-                    if (!rq.markComplete()) { // blk_mark_rq_complete
+                    if (q.bug(BlkBug.TIMEOUT_WITHOUT_COMPLETE_CLAIM)) {
+                        blkRqTimedOut(rq); // seeded: no arbitration with a racing completion
+                    } else if (!rq.markComplete()) { // blk_mark_rq_complete
                         blkRqTimedOut(rq);
                     }
                 } else if (next == null || next - rq.deadline > 0) {

@@ -249,6 +249,36 @@ class LegacyQueueTest {
     }
 
     @Test
+    void seededTimeoutWithoutCompleteClaimLetsACompletionEndTheRequestAgain() {
+        RequestQueue q = queue(BlkBug.TIMEOUT_WITHOUT_COMPLETE_CLAIM);
+        List<Request> done = new ArrayList<>();
+        kernel.runOn(0, "init", () -> {
+            q.setSoftirqDoneFn(r -> {
+                done.add(r);
+                BlkEnd.blkEndRequestAll(r, r.errors());
+            });
+            q.setRqTimedOutFn(r -> {
+                r.setErrors(Errno.EIO.negative());
+                return RequestQueue.EhTimerReturn.HANDLED;
+            });
+            q.setRqTimeout(10);
+        });
+        BlkSoftirq.of(kernel);
+        stop(q);
+        submit(q, write(0, 8)); // on CPU1: req->cpu = 1
+        start(q);
+        Request rq = heldOnly();
+        kernel.runOn(0, "tick", () -> q.timers().tick(10)); // the timeout hands it to CPU1 without the bit
+        assertThat(rq.completeMarked()).as("nobody claimed the request").isFalse();
+        boolean[] late = new boolean[1];
+        kernel.runOn(2, "late irq", () -> late[0] = BlkSoftirq.blkCompleteRequest(rq));
+        assertThat(late[0]).as("the driver's completion claims a request the timeout is already ending").isTrue();
+        assertThatThrownBy(() -> kernel.runOn(1, "cpu1", () -> { }))
+                .isInstanceOf(KernelBug.class).hasMessageContaining("use-after-free in blk_end_request_all");
+        assertThat(done).as("softirq_done_fn ran for both: the second end hit a freed request").containsExactly(rq, rq);
+    }
+
+    @Test
     void resetTimerRearmsAndClearsTheCompleteBit() {
         RequestQueue q = queue();
         int[] calls = {0};
