@@ -217,7 +217,6 @@ public final class MyBrd {
         checkBugsFit(config);
         this.kernel = kernel;
         this.config = config;
-        this.idleCalls = new java.util.concurrent.atomic.AtomicIntegerArray(kernel.nrCpus());
         this.mybrdLock = new SpinLock(kernel, "mybrd_lock");
         Rcu rcu = new Rcu(kernel);
         this.pages = new PageStore(kernel, rcu, new PageAllocator(kernel, config.pageLimit()),
@@ -323,19 +322,16 @@ public final class MyBrd {
     }
 
     /**
-     * Model time passing on {@code cpu}, from outside any task, while a submitter waits: every
-     * {@value #IDLE_CALLS_PER_TICK}th call, kblockd's deferred queue runs and a few jiffies go by on the
-     * CPU's timers (completion timer, request timeout). A no-op in bio-mode.
+     * Model time passing on {@code cpu}, from outside any task, while a submitter waits: kblockd's
+     * deferred queue runs and a few jiffies go by on the CPU's timers (completion timer, request
+     * timeout). Only when something waits for time (a timer, kblockd work, or a request the timeout
+     * must end); a no-op in bio-mode.
      */
     public void idle(int cpu) {
-        if (rq != null && idleCalls.incrementAndGet(cpu) % IDLE_CALLS_PER_TICK == 0) {
+        if (rq != null && rq.needsTime()) {
             kernel.runOn(cpu, "idle/" + cpu, rq::tickOnce);
         }
     }
-
-    /** Idle calls per model tick in request-mode: a waiting job asks every 50 us; a tick per millisecond. */
-    private static final int IDLE_CALLS_PER_TICK = 20;
-    private final java.util.concurrent.atomic.AtomicIntegerArray idleCalls;
 
     /** Requests the driver requeued ({@code blk_requeue_request}), or empty in bio-mode. */
     public OptionalLong requeues() {

@@ -403,6 +403,14 @@ final class MyBrdRequestMode {
         timers.tick(IDLE_JIFFIES);
     }
 
+    /**
+     * Whether anything waits for model time: kblockd work (requeues), completion timers
+     * (irqmode=timer), or, with timeout injection, requests only the request timeout will end.
+     */
+    boolean needsTime() {
+        return q.kblockd().pending() || timerPending() > 0 || config.injection().timeoutEvery() > 0;
+    }
+
     /** Jiffies one {@link #tickOnce} lets pass. */
     static final int IDLE_JIFFIES = 16;
 
