@@ -37,7 +37,7 @@ final class DriverRaces {
     }
 
     static List<Race> all() {
-        return List.of(mybrd01(), mybrd02(), mybrd03(), mybrd05(), mybrd11(), g02());
+        return List.of(mybrd01(), mybrd02(), mybrd03(), mybrd04(), mybrd05(), mybrd11(), g02());
     }
 
     private static Probe chapter(String chapter, String name) {
@@ -83,6 +83,15 @@ final class DriverRaces {
                         + " reads return whatever the caller's pages held",
                 List.of(chapter(Catalog.SOFTIRQ, "seeded-done-without-transfer")),
                 List.of(chapter(Catalog.SOFTIRQ, "per-sector-softirq-mc")));
+    }
+
+    static Race mybrd04() {
+        return new Race("MYBRD-04", "mybrd master (mq-mode)", "queue_rq ends every request with success",
+                "mybrd", Symptom.WRONG_STATUS,
+                "mybrd_queue_rq ignores _mybrd_request_fn's result and always calls blk_mq_end_request(req, 0):"
+                        + " a write that got -ENOSPC is reported as done",
+                List.of(chapter(Catalog.MQ, "seeded-queue-rq-swallows-error")),
+                List.of(chapter(Catalog.MQ, "error-reported")));
     }
 
     static Race mybrd05() {
