@@ -28,8 +28,8 @@ final class SbitmapRaces {
 
     /** Invocations a buggy probe may take to find its interleaving; it stops at the first. */
     private static final int BUGGY_BUDGET = 1000;
-    /** Invocations of a fixed probe: every interleaving with one or two switches of these scenarios, and more. */
-    private static final int FIXED_BUDGET = 200;
+    /** Invocations of a fixed probe: every interleaving with one or two switches of these scenarios. */
+    private static final int FIXED_BUDGET = 120;
 
     private SbitmapRaces() {
     }

@@ -68,7 +68,8 @@ final class UafRaces {
     /** A read against a discard of its page, then a write against one. */
     private static Check brdDiscard(String name, Expect expect, String property, Class<?> testClass) {
         return new LincheckCheck(CHAPTER, name, property, expect, testClass,
-                () -> new ModelCheckingOptions().iterations(0).invocationsPerIteration(50)
+                () -> new ModelCheckingOptions().iterations(0)
+                        .invocationsPerIteration(expect == Expect.HOLDS ? 25 : 50)
                         .addCustomScenario(Scenarios.of(testClass).thread(call("read")).thread(call("discard")).build())
                         .addCustomScenario(Scenarios.of(testClass).thread(call("write")).thread(call("discard")).build()));
     }

@@ -13,12 +13,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * bugs are caught, documented behaviour is shown. A seeded bug's trace is printed, so the log shows
  * the interleaving that breaks the property.
  *
- * <p>The catalog is dealt into {@value #SHARDS} shards, this class and {@link CatalogShard1Test} and
- * {@link CatalogShard2Test}, so that surefire's two forks (one per core) model-check in parallel;
- * Lincheck serialises the checks of one JVM.
+ * <p>The catalog is dealt into {@value #SHARDS} shards, this class and {@code CatalogShard1Test} to
+ * {@code CatalogShard3Test}, so that surefire's two forks (one per core) model-check in parallel and
+ * finish close together; Lincheck serialises the checks of one JVM.
  */
 class CatalogTest {
-    static final int SHARDS = 3;
+    static final int SHARDS = 4;
 
     /** The checks at positions {@code k}, {@code k + SHARDS}, ... of the catalog. */
     static Stream<Check> shard(int k) {

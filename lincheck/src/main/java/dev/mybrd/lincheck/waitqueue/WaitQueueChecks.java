@@ -28,10 +28,10 @@ public final class WaitQueueChecks {
         String abort = "W1 abort_exclusive_wait passes the wake-up on";
         return List.of(
                 new LincheckCheck(CHAPTER, "no-lost-wakeup-mc", p11, Expect.HOLDS, FlagWakeUp.class,
-                        () -> wakeUpRaces(FlagWakeUp.class)),
+                        () -> wakeUpRaces(FlagWakeUp.class, 120)),
                 new LincheckCheck(CHAPTER, "seeded-test-before-register", p11, Expect.CATCHES_BUG,
                         SeededFlagWakeUps.TestBeforeRegister.class,
-                        () -> wakeUpRaces(SeededFlagWakeUps.TestBeforeRegister.class)),
+                        () -> wakeUpRaces(SeededFlagWakeUps.TestBeforeRegister.class, 200)),
                 new ScenarioCheck(CHAPTER, "wake-up-nr", p12, Expect.HOLDS,
                         () -> WakeUpNrScenario.run(Set.of())),
                 new ScenarioCheck(CHAPTER, "seeded-exclusive-at-head", p12, Expect.CATCHES_BUG,
@@ -90,8 +90,8 @@ public final class WaitQueueChecks {
      * Model checking of hand-written races only: one waiter against the waker, then two waiters
      * against it. About 10-20 ms an invocation here, so 200 each.
      */
-    private static Options<?, ?> wakeUpRaces(Class<? extends FlagWakeUp> testClass) {
-        return new ModelCheckingOptions().iterations(0).invocationsPerIteration(200)
+    private static Options<?, ?> wakeUpRaces(Class<? extends FlagWakeUp> testClass, int invocations) {
+        return new ModelCheckingOptions().iterations(0).invocationsPerIteration(invocations)
                 .sequentialSpecification(FlagWakeUpSpec.class)
                 .addCustomScenario(Scenarios.of(testClass)
                         .thread(call("waitForFlag", 0))
