@@ -322,16 +322,21 @@ public final class MyBrd {
     }
 
     /**
-     * Model time passing on {@code cpu}, from outside any task, while a submitter waits: kblockd's
-     * deferred queue runs and a few jiffies go by on the CPU's timers (completion timer, request
+     * Model time passing while a submitter on {@code cpu} waits, from outside any task: on each CPU in
+     * turn (a timer fires on the CPU that armed it), kblockd's deferred queue runs and a few jiffies go
+     * by on that CPU's timers (completion timer, request
      * timeout). Only when something waits for time (a timer, kblockd work, or a request the timeout
      * must end); a no-op in bio-mode.
      */
     public void idle(int cpu) {
         if (rq != null && rq.needsTime()) {
-            kernel.runOn(cpu, "idle/" + cpu, rq::tickOnce);
+            int target = Math.floorMod(idleTurn.getAndIncrement(), kernel.nrCpus());
+            kernel.runOn(target, "idle/" + target, rq::tickOnce);
         }
     }
+
+    /** Whose turn it is: timers sit on the CPU that armed them, so every CPU's base must tick. */
+    private final java.util.concurrent.atomic.AtomicInteger idleTurn = new java.util.concurrent.atomic.AtomicInteger();
 
     /** Requests the driver requeued ({@code blk_requeue_request}), or empty in bio-mode. */
     public OptionalLong requeues() {
