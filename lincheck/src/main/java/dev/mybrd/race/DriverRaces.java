@@ -40,13 +40,7 @@ final class DriverRaces {
         return List.of(mybrd01(), mybrd02(), mybrd03(), mybrd04(), mybrd05(), mybrd11(), g02());
     }
 
-    private static Probe chapter(String chapter, String name) {
-        return new Probe.InProcess(Catalog.find(chapter, name));
-    }
 
-    private static Probe owned(String id, Check check) {
-        return new Probe.InProcess(new RaceCheck(id, check));
-    }
 
     static Race mybrd01() {
         String property = "P26 no I/O sees a partly initialised device";
@@ -54,9 +48,9 @@ final class DriverRaces {
                 "mybrd", Symptom.WRONG_STATUS,
                 "add_disk starts the partition scan at once; its read reaches mybrd_make_request_fn before"
                         + " global_mybrd is set and fails: Buffer I/O error on dev mybrd, logical block 0",
-                List.of(owned("MYBRD-01", publishCheck("mybrd01-global-after-add-disk", Expect.CATCHES_BUG,
+                List.of(Probe.owned("MYBRD-01", publishCheck("mybrd01-global-after-add-disk", Expect.CATCHES_BUG,
                         property, InitVsPartitionScan.Ch02.class))),
-                List.of(owned("MYBRD-01", publishCheck("mybrd01-global-before-add-disk", Expect.HOLDS, property,
+                List.of(Probe.owned("MYBRD-01", publishCheck("mybrd01-global-before-add-disk", Expect.HOLDS, property,
                         InitVsPartitionScan.Fixed.class))));
     }
 
@@ -72,8 +66,8 @@ final class DriverRaces {
                 "mybrd", Symptom.DOUBLE_COMPLETION,
                 "request_fn calls blk_complete_request and then still blk_end_request_all, and the softirq done"
                         + " function ends the request again: the first end frees it, the second ends freed memory",
-                List.of(chapter(Catalog.SOFTIRQ, "seeded-double-completion")),
-                List.of(chapter(Catalog.SOFTIRQ, "per-sector-softirq-mc")));
+                List.of(Probe.chapter(Catalog.SOFTIRQ, "seeded-double-completion")),
+                List.of(Probe.chapter(Catalog.SOFTIRQ, "per-sector-softirq-mc")));
     }
 
     static Race mybrd03() {
@@ -81,8 +75,8 @@ final class DriverRaces {
                 "mybrd", Symptom.CORRUPTION,
                 "in softirq mode the done function only ends the request with success: writes are dropped and"
                         + " reads return whatever the caller's pages held",
-                List.of(chapter(Catalog.SOFTIRQ, "seeded-done-without-transfer")),
-                List.of(chapter(Catalog.SOFTIRQ, "per-sector-softirq-mc")));
+                List.of(Probe.chapter(Catalog.SOFTIRQ, "seeded-done-without-transfer")),
+                List.of(Probe.chapter(Catalog.SOFTIRQ, "per-sector-softirq-mc")));
     }
 
     static Race mybrd04() {
@@ -90,8 +84,8 @@ final class DriverRaces {
                 "mybrd", Symptom.WRONG_STATUS,
                 "mybrd_queue_rq ignores _mybrd_request_fn's result and always calls blk_mq_end_request(req, 0):"
                         + " a write that got -ENOSPC is reported as done",
-                List.of(chapter(Catalog.MQ, "seeded-queue-rq-swallows-error")),
-                List.of(chapter(Catalog.MQ, "error-reported")));
+                List.of(Probe.chapter(Catalog.MQ, "seeded-queue-rq-swallows-error")),
+                List.of(Probe.chapter(Catalog.MQ, "error-reported")));
     }
 
     static Race mybrd05() {
@@ -101,9 +95,9 @@ final class DriverRaces {
                 "the softirq done function does the data transfer, so the first write of a page allocates it"
                         + " (GFP_NOIO, may sleep) in softirq context: BUG: sleeping function called from invalid"
                         + " context",
-                List.of(owned("MYBRD-05", new ScenarioCheck(Races.CHAPTER, "mybrd05-transfer-in-softirq", property,
+                List.of(Probe.owned("MYBRD-05", new ScenarioCheck(Races.CHAPTER, "mybrd05-transfer-in-softirq", property,
                         Expect.CATCHES_BUG, () -> firstWriteInSoftirqMode(Bug.SOFTIRQ_DONE_TRANSFER)))),
-                List.of(owned("MYBRD-05", new ScenarioCheck(Races.CHAPTER, "mybrd05-transfer-in-request-fn", property,
+                List.of(Probe.owned("MYBRD-05", new ScenarioCheck(Races.CHAPTER, "mybrd05-transfer-in-request-fn", property,
                         Expect.HOLDS, () -> firstWriteInSoftirqMode(null)))));
     }
 
@@ -129,9 +123,9 @@ final class DriverRaces {
                 "mybrd", Symptom.WRONG_STATUS,
                 "mybrd_prep_rq_fn sets req->special and never REQ_DONTPREP, and kills a request whose special is"
                         + " already set: a requeued request is prepared again and failed with -EIO",
-                List.of(owned("MYBRD-11", new ScenarioCheck(Races.CHAPTER, "mybrd11-prep-kills-requeued", property,
+                List.of(Probe.owned("MYBRD-11", new ScenarioCheck(Races.CHAPTER, "mybrd11-prep-kills-requeued", property,
                         Expect.CATCHES_BUG, () -> requeuedWrite(Bug.PREP_NOT_IDEMPOTENT)))),
-                List.of(owned("MYBRD-11", new ScenarioCheck(Races.CHAPTER, "mybrd11-prep-idempotent", property,
+                List.of(Probe.owned("MYBRD-11", new ScenarioCheck(Races.CHAPTER, "mybrd11-prep-idempotent", property,
                         Expect.HOLDS, () -> requeuedWrite(null)))));
     }
 
@@ -157,9 +151,9 @@ final class DriverRaces {
                 "prep_rq_fn finds no free command, stops the queue and defers; a completion tested"
                         + " blk_queue_stopped() without the queue lock before that stop and frees its command after:"
                         + " nobody restarts the queue",
-                List.of(owned("G-02", new ScenarioCheck(Races.CHAPTER, "g02-v44-unlocked-stopped-test", property,
+                List.of(Probe.owned("G-02", new ScenarioCheck(Races.CHAPTER, "g02-v44-unlocked-stopped-test", property,
                         Expect.CATCHES_BUG, () -> lostRestart(NullBlkRq.Variant.V4_4)))),
-                List.of(owned("G-02", new ScenarioCheck(Races.CHAPTER, "g02-free-then-locked-test", property,
+                List.of(Probe.owned("G-02", new ScenarioCheck(Races.CHAPTER, "g02-free-then-locked-test", property,
                         Expect.HOLDS, () -> lostRestart(NullBlkRq.Variant.FREE_THEN_CHECK_LOCKED)))));
     }
 

@@ -33,9 +33,9 @@ final class LifeRaces {
                 "the shared driver tag a hctx waits for is freed and its wake-up runs the queue before the"
                         + " dispatcher has put its request back on hctx->dispatch; with SCHED_RESTART set the"
                         + " dispatcher does not re-run it, and nothing else will: the I/O hangs",
-                List.of(owned("KR-02", twoOps("kr02-tag-waiting-bit", Expect.CATCHES_BUG, property,
+                List.of(Probe.owned("KR-02", twoOps("kr02-tag-waiting-bit", Expect.CATCHES_BUG, property,
                         SharedTagRerun.TagWaitingBit.class, "dispatch", "otherDeviceCompletes"))),
-                List.of(owned("KR-02", twoOps("kr02-rerun-if-wait-gone", Expect.HOLDS, property,
+                List.of(Probe.owned("KR-02", twoOps("kr02-rerun-if-wait-gone", Expect.HOLDS, property,
                         SharedTagRerun.RerunIfWaitGone.class, "dispatch", "otherDeviceCompletes"))));
     }
 
@@ -46,9 +46,9 @@ final class LifeRaces {
                 "the timeout timer's bt_for_each finds a tag busy and blk_mq_tag_to_rq dereferences the request's"
                         + " own fields to tell it from the flush request that borrowed its tag, before the"
                         + " allocation has filled them in: NULL pointer dereference",
-                List.of(owned("KR-12", twoOps("kr12-derive-from-rq", Expect.CATCHES_BUG, property,
+                List.of(Probe.owned("KR-12", twoOps("kr12-derive-from-rq", Expect.CATCHES_BUG, property,
                         TimeoutVsFlushTag.DeriveFromRq.class, "submitFlush", "timeoutScan"))),
-                List.of(owned("KR-12", twoOps("kr12-rqs-active-rq", Expect.HOLDS, property,
+                List.of(Probe.owned("KR-12", twoOps("kr12-rqs-active-rq", Expect.HOLDS, property,
                         TimeoutVsFlushTag.ActiveRq.class, "submitFlush", "timeoutScan"))));
     }
 
@@ -59,11 +59,11 @@ final class LifeRaces {
                 Symptom.DOUBLE_COMPLETION,
                 "the timeout handler reads REQ_ATOM_STARTED and the deadline of a use that is just ending, then wins"
                         + " REQ_ATOM_COMPLETE against the next use of the same request: the driver aborts a healthy I/O",
-                List.of(owned("KR-13", twoOps("kr13-v44-atomic-flags", Expect.CATCHES_BUG, property,
+                List.of(Probe.owned("KR-13", twoOps("kr13-v44-atomic-flags", Expect.CATCHES_BUG, property,
                         TimeoutVsReuse.AtomicFlags.class, "timeoutScan", "completeAndReuse"))),
-                List.of(owned("KR-13", twoOps("kr13-generation-rcu", Expect.HOLDS, property,
+                List.of(Probe.owned("KR-13", twoOps("kr13-generation-rcu", Expect.HOLDS, property,
                                 TimeoutVsReuse.Generation.class, "timeoutScan", "completeAndReuse")),
-                        owned("KR-13", twoOps("kr13-refcount-state", Expect.HOLDS, property,
+                        Probe.owned("KR-13", twoOps("kr13-refcount-state", Expect.HOLDS, property,
                                 TimeoutVsReuse.Refcount.class, "timeoutScan", "completeAndReuse"))));
     }
 
@@ -73,15 +73,12 @@ final class LifeRaces {
                 Symptom.LOST_COMPLETION,
                 "the generation scheme drops a completion that arrives while the timeout handler holds its claim;"
                         + " when the driver answers BLK_EH_RESET_TIMER the request stays in flight for good",
-                List.of(owned("KR-14", twoOps("kr14-generation-rcu", Expect.CATCHES_BUG, property,
+                List.of(Probe.owned("KR-14", twoOps("kr14-generation-rcu", Expect.CATCHES_BUG, property,
                         TimeoutVsCompletion.Generation.class, "timeoutScan", "complete"))),
-                List.of(owned("KR-14", twoOps("kr14-refcount-state", Expect.HOLDS, property,
+                List.of(Probe.owned("KR-14", twoOps("kr14-refcount-state", Expect.HOLDS, property,
                         TimeoutVsCompletion.Refcount.class, "timeoutScan", "complete"))));
     }
 
-    private static Probe owned(String raceId, Check check) {
-        return new Probe.InProcess(new RaceCheck(raceId, check));
-    }
 
     /** Model checking of one operation per thread, every interleaving up to the budget. */
     private static Check twoOps(String name, Expect expect, String property, Class<?> testClass, String first,

@@ -9,6 +9,16 @@ import dev.mybrd.check.Expect;
  * A probe of the buggy variant must catch the bug; a probe of the fixed variant must pass.
  */
 public sealed interface Probe {
+    /** A check the catalog owns for race {@code raceId}: reproduced with {@code ./lab race raceId}. */
+    static Probe owned(String raceId, Check check) {
+        return new InProcess(new RaceCheck(raceId, check));
+    }
+
+    /** The catalogued chapter check {@code chapter/name}, reused as a race's probe. */
+    static Probe chapter(String chapter, String name) {
+        return new InProcess(dev.mybrd.check.Catalog.find(chapter, name));
+    }
+
     /** What the probe must show. */
     Expect expect();
 

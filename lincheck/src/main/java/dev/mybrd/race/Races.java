@@ -67,13 +67,7 @@ public final class Races {
         return rank + id.substring(id.indexOf('-'));
     }
 
-    private static Probe chapterCheck(String chapter, String name) {
-        return new Probe.InProcess(Catalog.find(chapter, name));
-    }
 
-    private static Probe owned(String raceId, Check check) {
-        return new Probe.InProcess(new RaceCheck(raceId, check));
-    }
 
     private static Probe stress(String simpleName, Expect expect) {
         return new Probe.Jcstress(simpleName, expect);
@@ -112,9 +106,9 @@ public final class Races {
                                        String prefix, Class<?> buggy, Class<?> fixed, String first, String second,
                                        Probe... onHardware) {
         String property = "P11 no lost wake-up (store buffering, x86-TSO)";
-        List<Probe> buggyProbes = new ArrayList<>(List.of(owned(id, racing(prefix + "-without-barrier",
+        List<Probe> buggyProbes = new ArrayList<>(List.of(Probe.owned(id, racing(prefix + "-without-barrier",
                 Expect.CATCHES_BUG, property, buggy, first, second))));
-        List<Probe> fixedProbes = new ArrayList<>(List.of(owned(id, racing(prefix + "-with-barrier", Expect.HOLDS,
+        List<Probe> fixedProbes = new ArrayList<>(List.of(Probe.owned(id, racing(prefix + "-with-barrier", Expect.HOLDS,
                 property, fixed, first, second))));
         for (Probe p : onHardware) {
             (p.expect() == Expect.CATCHES_BUG ? buggyProbes : fixedProbes).add(p);
@@ -128,9 +122,9 @@ public final class Races {
                 "blk-mq queue freeze", Symptom.HANG,
                 "an unfreeze that brought mq_freeze_depth to 0 revives q_usage_counter after a new freeze has"
                         + " killed it again: the freezer waits for a live counter to reach zero, forever",
-                List.of(owned("KR-18", freezeCycles("kr18-v44-freeze-unfreeze", Expect.CATCHES_BUG, property,
+                List.of(Probe.owned("KR-18", freezeCycles("kr18-v44-freeze-unfreeze", Expect.CATCHES_BUG, property,
                         FreezeCycles.V44.class, 600))),
-                List.of(owned("KR-18", freezeCycles("kr18-freeze-lock", Expect.HOLDS, property,
+                List.of(Probe.owned("KR-18", freezeCycles("kr18-freeze-lock", Expect.HOLDS, property,
                         FreezeCycles.FreezeLock.class, 150))));
     }
 
@@ -152,8 +146,8 @@ public final class Races {
                 "per-cpu statistics", Symptom.ACCOUNTING,
                 "a reader sums per-CPU in_flight while an I/O starts on a CPU it already summed and ends on"
                         + " one it has not: the sum reads -1 (fixed by clamping at 0)",
-                List.of(chapterCheck(Catalog.PER_CPU, "seeded-kr19-percpu-raw-sum")),
-                List.of(chapterCheck(Catalog.PER_CPU, "in-flight-percpu-clamped-mc")));
+                List.of(Probe.chapter(Catalog.PER_CPU, "seeded-kr19-percpu-raw-sum")),
+                List.of(Probe.chapter(Catalog.PER_CPU, "in-flight-percpu-clamped-mc")));
     }
 
     static Race kr20() {
@@ -161,9 +155,9 @@ public final class Races {
                 "brd", Symptom.CORRUPTION,
                 "two first writers of one page both find it missing; without the -EEXIST re-check under"
                         + " brd_lock the second page replaces the first and a completed write is lost",
-                List.of(chapterCheck(Catalog.RAMDISK, "seeded-insert-without-recheck"),
+                List.of(Probe.chapter(Catalog.RAMDISK, "seeded-insert-without-recheck"),
                         stress("FirstWriteRaceWithoutRecheck", Expect.CATCHES_BUG)),
-                List.of(chapterCheck(Catalog.RAMDISK, "per-sector-mc"),
+                List.of(Probe.chapter(Catalog.RAMDISK, "per-sector-mc"),
                         stress("FirstWriteRace", Expect.HOLDS)));
     }
 
@@ -173,9 +167,9 @@ public final class Races {
                 "null_blk configfs", Symptom.CRASH,
                 "echo 0 > power and rmdir of the device's configfs directory both see NULLB_DEV_FL_UP set and both"
                         + " call null_del_dev: the second dereferences the device the first freed",
-                List.of(owned("KR-22", racing("kr22-test-then-clear", Expect.CATCHES_BUG, property,
+                List.of(Probe.owned("KR-22", racing("kr22-test-then-clear", Expect.CATCHES_BUG, property,
                         PowerOffVsRmdir.TestThenClear.class, "powerOff", "rmdir"))),
-                List.of(owned("KR-22", racing("kr22-test-and-clear", Expect.HOLDS, property,
+                List.of(Probe.owned("KR-22", racing("kr22-test-and-clear", Expect.HOLDS, property,
                         PowerOffVsRmdir.TestAndClear.class, "powerOff", "rmdir"))));
     }
 
@@ -193,8 +187,8 @@ public final class Races {
                 "mybrd", Symptom.ACCOUNTING,
                 "mybrd_make_request_fn starts the accounting of every bio but ends it only on success: after"
                         + " an -ENOSPC write in_flight never returns to 0",
-                List.of(chapterCheck(Catalog.PER_CPU, "seeded-in-flight-leak")),
-                List.of(chapterCheck(Catalog.PER_CPU, "quiescent-stat-file")));
+                List.of(Probe.chapter(Catalog.PER_CPU, "seeded-in-flight-leak")),
+                List.of(Probe.chapter(Catalog.PER_CPU, "quiescent-stat-file")));
     }
 
     static Race g01() {
@@ -203,9 +197,9 @@ public final class Races {
                 "the waiter tests its condition, the waker sets it and finds no one queued, then the waiter"
                         + " queues itself and sleeps for good (bcache's mca_cannibalize_lock, and the rule above"
                         + " waitqueue_active() in wait.h)",
-                List.of(chapterCheck(Catalog.WAIT_QUEUE, "seeded-test-before-register"),
+                List.of(Probe.chapter(Catalog.WAIT_QUEUE, "seeded-test-before-register"),
                         stress("LostWakeUpTestBeforeRegister", Expect.CATCHES_BUG)),
-                List.of(chapterCheck(Catalog.WAIT_QUEUE, "no-lost-wakeup-mc"),
+                List.of(Probe.chapter(Catalog.WAIT_QUEUE, "no-lost-wakeup-mc"),
                         stress("LostWakeUp", Expect.HOLDS)));
     }
 }

@@ -38,9 +38,6 @@ final class SbitmapRaces {
         return List.of(kr04(), kr05(), kr06(), kr07(), kr09());
     }
 
-    private static Probe owned(String raceId, Check check) {
-        return new Probe.InProcess(new RaceCheck(raceId, check));
-    }
 
     static Race kr04() {
         return new Race("KR-04", "040b83fcecfb", "sbitmap: fix possible io hung due to lost wakeup",
@@ -48,8 +45,8 @@ final class SbitmapRaces {
                 "a waker resets ws->wait_cnt before waking; a second waker counts the fresh batch to 0 and"
                         + " advances wake_index too, so the first advances it twice and wakes its old, now empty"
                         + " queue: two frees, one waiter woken",
-                List.of(owned("KR-04", twoFreers("kr04-cmpxchg-reset", Expect.CATCHES_BUG, TwoFreers.CmpxchgReset.class, BUGGY_BUDGET))),
-                List.of(owned("KR-04", twoFreers("kr04-wake-first", Expect.HOLDS, TwoFreers.WakeFirst.class, FIXED_BUDGET))));
+                List.of(Probe.owned("KR-04", twoFreers("kr04-cmpxchg-reset", Expect.CATCHES_BUG, TwoFreers.CmpxchgReset.class, BUGGY_BUDGET))),
+                List.of(Probe.owned("KR-04", twoFreers("kr04-wake-first", Expect.HOLDS, TwoFreers.WakeFirst.class, FIXED_BUDGET))));
     }
 
     static Race kr05() {
@@ -57,9 +54,9 @@ final class SbitmapRaces {
                 "sbitmap", Symptom.HANG,
                 "a batched completion frees several tags but sbitmap_queue_wake_up counts one free: wait_cnt"
                         + " never reaches 0 and the waiter sleeps with free tags",
-                List.of(owned("KR-05", new ScenarioCheck(Races.CHAPTER, "kr05-one-decrement-per-batch", BATCH,
+                List.of(Probe.owned("KR-05", new ScenarioCheck(Races.CHAPTER, "kr05-one-decrement-per-batch", BATCH,
                         Expect.CATCHES_BUG, () -> SbitmapScenarios.batchedCompletion(WakeUp.WAKE_FIRST)))),
-                List.of(owned("KR-05", new ScenarioCheck(Races.CHAPTER, "kr05-subtract-batch", BATCH,
+                List.of(Probe.owned("KR-05", new ScenarioCheck(Races.CHAPTER, "kr05-subtract-batch", BATCH,
                         Expect.HOLDS, () -> SbitmapScenarios.batchedCompletion(WakeUp.BATCHED)))));
     }
 
@@ -68,9 +65,9 @@ final class SbitmapRaces {
                 "sbitmap", Symptom.HANG,
                 "a waker is interrupted after wait_cnt reached 0 and before its reset; a free in the"
                         + " interrupt's softirq finds waiters on that queue with wait_cnt 0 and retries for ever",
-                List.of(owned("KR-06", new ScenarioCheck(Races.CHAPTER, "kr06-batched-irq-free", RETURNS,
+                List.of(Probe.owned("KR-06", new ScenarioCheck(Races.CHAPTER, "kr06-batched-irq-free", RETURNS,
                         Expect.CATCHES_BUG, () -> SbitmapScenarios.freeInterruptedByIrqFree(WakeUp.BATCHED, false)))),
-                List.of(owned("KR-06", new ScenarioCheck(Races.CHAPTER, "kr06-skip-zero-cnt", RETURNS,
+                List.of(Probe.owned("KR-06", new ScenarioCheck(Races.CHAPTER, "kr06-skip-zero-cnt", RETURNS,
                         Expect.HOLDS, () -> SbitmapScenarios.freeInterruptedByIrqFree(WakeUp.SKIP_ZERO_CNT, false)))));
     }
 
@@ -79,11 +76,11 @@ final class SbitmapRaces {
                 "sbitmap", Symptom.LOST_WAKEUP,
                 "with KR-06's band-aid a free that finds its queue's wait_cnt at 0 skips it and is lost;"
                         + " one completion_cnt/wakeup_cnt pair for the whole bitmap claims every batch once",
-                List.of(owned("KR-07", new ScenarioCheck(Races.CHAPTER, "kr07-skip-zero-cnt-irq-free", BATCH,
+                List.of(Probe.owned("KR-07", new ScenarioCheck(Races.CHAPTER, "kr07-skip-zero-cnt-irq-free", BATCH,
                         Expect.CATCHES_BUG, () -> SbitmapScenarios.freeInterruptedByIrqFree(WakeUp.SKIP_ZERO_CNT, true)))),
-                List.of(owned("KR-07", new ScenarioCheck(Races.CHAPTER, "kr07-counters-irq-free", BATCH,
+                List.of(Probe.owned("KR-07", new ScenarioCheck(Races.CHAPTER, "kr07-counters-irq-free", BATCH,
                                 Expect.HOLDS, () -> SbitmapScenarios.freeInterruptedByIrqFree(WakeUp.COUNTERS, true))),
-                        owned("KR-07", twoFreers("kr07-counters-two-freers", Expect.HOLDS, TwoFreers.Counters.class, FIXED_BUDGET))));
+                        Probe.owned("KR-07", twoFreers("kr07-counters-two-freers", Expect.HOLDS, TwoFreers.Counters.class, FIXED_BUDGET))));
     }
 
     static Race kr09() {
@@ -91,9 +88,9 @@ final class SbitmapRaces {
                 "sbitmap", Symptom.HANG,
                 "an allocator looks between another's xchg(&cleared, 0) and its andnot on word: the word is"
                         + " full, nothing is left to move, and it sleeps although every tag is free",
-                List.of(owned("KR-09", tagGetters("kr09-lockless-deferred-clear", Expect.CATCHES_BUG,
+                List.of(Probe.owned("KR-09", tagGetters("kr09-lockless-deferred-clear", Expect.CATCHES_BUG,
                         TagGetters.Lockless.class, BUGGY_BUDGET))),
-                List.of(owned("KR-09", tagGetters("kr09-swap-lock", Expect.HOLDS, TagGetters.SwapLock.class, FIXED_BUDGET))));
+                List.of(Probe.owned("KR-09", tagGetters("kr09-swap-lock", Expect.HOLDS, TagGetters.SwapLock.class, FIXED_BUDGET))));
     }
 
     /** Two completions on two CPUs, then a look at who was woken. */

@@ -30,9 +30,6 @@ final class UafRaces {
         return races;
     }
 
-    private static Probe owned(String raceId, Check check) {
-        return new Probe.InProcess(new RaceCheck(raceId, check));
-    }
 
     static Race kr15() {
         String property = "a tag iterator never touches a freed request";
@@ -40,9 +37,9 @@ final class UafRaces {
                 "blk-mq tags", Symptom.USE_AFTER_FREE,
                 "a driver tag is set but its rqs[] entry still points at another queue's request; that queue's"
                         + " pool is freed and blk_mq_tagset_busy_iter reads the stale request",
-                List.of(owned("KR-15", threeWay("kr15-ref-without-clear", Expect.CATCHES_BUG, property,
+                List.of(Probe.owned("KR-15", threeWay("kr15-ref-without-clear", Expect.CATCHES_BUG, property,
                         StaleRequestIter.RefWithoutClear.class))),
-                List.of(owned("KR-15", threeWay("kr15-clear-stale-under-lock", Expect.HOLDS, property,
+                List.of(Probe.owned("KR-15", threeWay("kr15-clear-stale-under-lock", Expect.HOLDS, property,
                         StaleRequestIter.ClearStaleUnderLock.class))));
     }
 
@@ -59,9 +56,9 @@ final class UafRaces {
         return new Race("KR-21", "0e8acffc1be1", "brd: protect page with rcu", "brd", Symptom.USE_AFTER_FREE,
                 "a read or write looks its page up, a discard erases and frees the page (9ead7efc6f3f), and the"
                         + " copy then runs on the freed page",
-                List.of(owned("KR-21", brdDiscard("kr21-free-at-once", Expect.CATCHES_BUG, property,
+                List.of(Probe.owned("KR-21", brdDiscard("kr21-free-at-once", Expect.CATCHES_BUG, property,
                         BrdDiscard.FreeAtOnce.class))),
-                List.of(owned("KR-21", brdDiscard("kr21-free-after-grace-period", Expect.HOLDS, property,
+                List.of(Probe.owned("KR-21", brdDiscard("kr21-free-after-grace-period", Expect.HOLDS, property,
                         BrdDiscard.FreeAfterGracePeriod.class))));
     }
 
