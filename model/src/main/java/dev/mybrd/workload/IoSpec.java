@@ -115,58 +115,96 @@ public record IoSpec(int jobs, long ops, int iodepth, int blockSize, int readPct
     }
 
     public IoSpec withJobs(int n) {
-        return new IoSpec(n, ops, iodepth, blockSize, readPct, writePct, discardPct, layout, regionSectors, seed,
-                verify, bioTimeoutMillis, runTimeoutMillis);
+        return edit(b -> b.jobs = n);
     }
 
     public IoSpec withOps(long n) {
-        return new IoSpec(jobs, n, iodepth, blockSize, readPct, writePct, discardPct, layout, regionSectors, seed,
-                verify, bioTimeoutMillis, runTimeoutMillis);
+        return edit(b -> b.ops = n);
     }
 
     public IoSpec withIodepth(int n) {
-        return new IoSpec(jobs, ops, n, blockSize, readPct, writePct, discardPct, layout, regionSectors, seed,
-                verify, bioTimeoutMillis, runTimeoutMillis);
+        return edit(b -> b.iodepth = n);
     }
 
     public IoSpec withBlockSize(int bytes) {
-        return new IoSpec(jobs, ops, iodepth, bytes, readPct, writePct, discardPct, layout, regionSectors, seed,
-                verify, bioTimeoutMillis, runTimeoutMillis);
+        return edit(b -> b.blockSize = bytes);
     }
 
     public IoSpec withMix(int read, int write, int discard) {
-        return new IoSpec(jobs, ops, iodepth, blockSize, read, write, discard, layout, regionSectors, seed,
-                verify, bioTimeoutMillis, runTimeoutMillis);
+        return edit(b -> {
+            b.readPct = read;
+            b.writePct = write;
+            b.discardPct = discard;
+        });
     }
 
     public IoSpec withLayout(Layout l) {
-        return new IoSpec(jobs, ops, iodepth, blockSize, readPct, writePct, discardPct, l, regionSectors, seed,
-                verify, bioTimeoutMillis, runTimeoutMillis);
+        return edit(b -> b.layout = l);
     }
 
     public IoSpec withRegionSectors(long sectors) {
-        return new IoSpec(jobs, ops, iodepth, blockSize, readPct, writePct, discardPct, layout, sectors, seed,
-                verify, bioTimeoutMillis, runTimeoutMillis);
+        return edit(b -> b.regionSectors = sectors);
     }
 
     public IoSpec withSeed(long s) {
-        return new IoSpec(jobs, ops, iodepth, blockSize, readPct, writePct, discardPct, layout, regionSectors, s,
-                verify, bioTimeoutMillis, runTimeoutMillis);
+        return edit(b -> b.seed = s);
     }
 
     public IoSpec withVerify(boolean v) {
-        return new IoSpec(jobs, ops, iodepth, blockSize, readPct, writePct, discardPct, layout, regionSectors, seed,
-                v, bioTimeoutMillis, runTimeoutMillis);
+        return edit(b -> b.verify = v);
     }
 
     public IoSpec withBioTimeoutMillis(long ms) {
-        return new IoSpec(jobs, ops, iodepth, blockSize, readPct, writePct, discardPct, layout, regionSectors, seed,
-                verify, ms, runTimeoutMillis);
+        return edit(b -> b.bioTimeoutMillis = ms);
     }
 
     public IoSpec withRunTimeoutMillis(long ms) {
-        return new IoSpec(jobs, ops, iodepth, blockSize, readPct, writePct, discardPct, layout, regionSectors, seed,
-                verify, bioTimeoutMillis, ms);
+        return edit(b -> b.runTimeoutMillis = ms);
+    }
+
+    /** A copy with {@code change} applied to its components, validated like any new spec. */
+    private IoSpec edit(java.util.function.Consumer<Components> change) {
+        Components c = new Components(this);
+        change.accept(c);
+        return c.build();
+    }
+
+    /** The components of a spec, mutable, for {@link #edit}. */
+    private static final class Components {
+        int jobs;
+        long ops;
+        int iodepth;
+        int blockSize;
+        int readPct;
+        int writePct;
+        int discardPct;
+        Layout layout;
+        long regionSectors;
+        long seed;
+        boolean verify;
+        long bioTimeoutMillis;
+        long runTimeoutMillis;
+
+        Components(IoSpec s) {
+            jobs = s.jobs;
+            ops = s.ops;
+            iodepth = s.iodepth;
+            blockSize = s.blockSize;
+            readPct = s.readPct;
+            writePct = s.writePct;
+            discardPct = s.discardPct;
+            layout = s.layout;
+            regionSectors = s.regionSectors;
+            seed = s.seed;
+            verify = s.verify;
+            bioTimeoutMillis = s.bioTimeoutMillis;
+            runTimeoutMillis = s.runTimeoutMillis;
+        }
+
+        IoSpec build() {
+            return new IoSpec(jobs, ops, iodepth, blockSize, readPct, writePct, discardPct, layout, regionSectors,
+                    seed, verify, bioTimeoutMillis, runTimeoutMillis);
+        }
     }
 
     /**
