@@ -72,7 +72,7 @@ public final class Kcsan {
         } else if (!Objects.equals(value, again)) {
             report(function, "<unknown writer>", field, cpu, -1, " (value changed: " + value + " -> " + again + ")");
         }
-        return again;
+        return value; // the access itself is the first load; the second only checks it
     }
 
     /**

@@ -116,7 +116,9 @@ public final class AddressSpace {
     /**
      * Reclaim of the page at {@code index} ({@code shrink_page_list}: isolate, then
      * {@code __remove_mapping}): true if it was deleted and freed, false if someone else held a
-     * reference (the page stays cached; reclaim tries again later) or there was no page.
+     * reference (the page stays cached; reclaim tries again later) or there was no page. The
+     * reclaimer's own reference, which {@code isolate_lru_page} takes from the LRU list with
+     * {@code get_page_unless_zero}, is taken here by a page-cache lookup (the model has no LRU).
      */
     public boolean removeMapping(long index) {
         PageRef page = findGetPage(index); // isolation: the reclaimer's own reference
