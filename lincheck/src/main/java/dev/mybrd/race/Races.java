@@ -46,6 +46,7 @@ public final class Races {
         races.addAll(UafRaces.all());
         races.addAll(LifeRaces.all());
         races.addAll(DriverRaces.all());
+        races.addAll(TeardownRaces.all());
         races.sort((a, b) -> order(a.id()).compareTo(order(b.id())));
         return races;
     }

@@ -23,7 +23,9 @@ public enum Symptom {
     /** A statistic is wrong (negative in-flight count, a count that never returns to 0). */
     ACCOUNTING,
     /** The kernel stops itself ({@code BUG_ON}, NULL dereference, "scheduling while atomic"). */
-    CRASH;
+    CRASH,
+    /** A plain access races with another CPU's write: what a data-race detector (KCSAN) reports. */
+    DATA_RACE;
 
     /** The lab's spelling, e.g. {@code lost-wakeup}. */
     public String label() {
