@@ -6,7 +6,7 @@ package dev.mybrd.kernel;
  * that form.
  */
 public enum Errno {
-    EIO(5), EAGAIN(11), ENOMEM(12), EBUSY(16), EEXIST(17), ENODEV(19), EINVAL(22), ENOSPC(28), EOPNOTSUPP(95);
+    EIO(5), ENXIO(6), EAGAIN(11), ENOMEM(12), EBUSY(16), EEXIST(17), ENODEV(19), EINVAL(22), ENOSPC(28), EOPNOTSUPP(95);
 
     private final int number;
 

@@ -19,9 +19,6 @@ import java.util.Map;
  * regions are modelled (mybrd's {@code alloc_disk(1)}).
  */
 public final class BdevMap {
-    /** {@code ENXIO} of {@code errno-base.h}: what {@code blkdev_get} answers when no disk is found. */
-    public static final int ENXIO = 6;
-
     private final Mutex blockClassLock;
     private final Map<Integer, DiskDevice> probes = new HashMap<>();
 

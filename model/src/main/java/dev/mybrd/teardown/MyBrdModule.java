@@ -166,7 +166,7 @@ public final class MyBrdModule {
     public int openReadClose() {
         DiskDevice d = bdevMap.getGendisk(DEVT); // blkdev_get
         if (d == null) {
-            return -BdevMap.ENXIO;
+            return Errno.ENXIO.negative();
         }
         try {
             return genericMakeRequest(d);

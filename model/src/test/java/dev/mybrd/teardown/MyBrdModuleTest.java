@@ -72,7 +72,7 @@ class MyBrdModuleTest {
         assertThat(m.disk().freed()).as("put_disk dropped the last reference").isTrue();
         assertThat(m.queueFrozen()).isTrue();
         assertThat(m.pagesAllocated()).isZero();
-        assertThat(kernel.runOn(1, "dd", m::openReadClose)).isEqualTo(-BdevMap.ENXIO);
+        assertThat(kernel.runOn(1, "dd", m::openReadClose)).isEqualTo(Errno.ENXIO.negative());
     }
 
     @Test
