@@ -78,12 +78,18 @@ final class MyBrdMqMode {
         return Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
     }
 
-    MyBrdMqMode(MyBrd brd, Kernel kernel, MyBrd.Config config, QueueLimits limits) {
+    /** mybrd's {@code blk_mq_alloc_tag_set}: {@code submit_queues} x {@code hw_queue_depth}, a PDU, merging. */
+    static BlkMqTagSet allocTagSet(Kernel kernel, MyBrd.Config config) {
+        return new BlkMqTagSet(kernel, config.submitQueues(), config.hwQueueDepth(), 0, CMD_SIZE,
+                BlkMqTagSet.BLK_MQ_F_SHOULD_MERGE);
+    }
+
+    /** The mq half of {@code brd}: on its own tag set, or on {@code sharedSet} if not null. */
+    MyBrdMqMode(MyBrd brd, Kernel kernel, MyBrd.Config config, QueueLimits limits, BlkMqTagSet sharedSet) {
         this.brd = brd;
         this.kernel = kernel;
         this.config = config;
-        this.tagSet = new BlkMqTagSet(kernel, config.submitQueues(), config.hwQueueDepth(), 0, CMD_SIZE,
-                BlkMqTagSet.BLK_MQ_F_SHOULD_MERGE);
+        this.tagSet = sharedSet != null ? sharedSet : allocTagSet(kernel, config);
         Set<MqBug> mqBugs = EnumSet.noneOf(MqBug.class);
         if (bug(Bug.BUSY_LEFTOVERS_DROPPED)) {
             mqBugs.add(MqBug.BUSY_LEFTOVERS_DROPPED);
@@ -189,6 +195,10 @@ final class MyBrdMqMode {
         }
         if (drop) {
             kernel.printk("mybrd: drop " + rq + " (timeout injection)");
+            return BlkMqOps.QueueRqResult.OK;
+        }
+        if (bug(Bug.MQ_COMPLETE_WITHOUT_TRANSFER)) {
+            complete(rq, 0); // seeded (3ba077f's order): done, and the data never move
             return BlkMqOps.QueueRqResult.OK;
         }
         if (bug(Bug.MQ_TRANSFER_IN_QUEUE_RQ)) {
