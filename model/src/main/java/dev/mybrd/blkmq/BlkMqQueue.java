@@ -127,7 +127,7 @@ public final class BlkMqQueue implements BlkMqQueueMap {
         mapSwqueue();
         this.requeueLock = new SpinLock(kernel, name + ".requeue_lock");
         this.freeze = new BlkMqFreeze(kernel, name, BlkMqFreeze.Variant.V4_4, () -> runHwQueues(false));
-        inTask(this::addQueueTagSet);
+        addQueueTagSet();
     }
 
     /** Runs {@code body} in the current task, or, at probe time outside any task, as one on CPU 0. */
@@ -148,21 +148,16 @@ public final class BlkMqQueue implements BlkMqQueueMap {
      * {@code tag_list}.
      */
     private void addQueueTagSet() {
-        set.tagListLock.lock();
-        try {
-            List<BlkMqQueue> others = set.queues();
+        synchronized (set.tagList) { // tag_list_lock
+            List<BlkMqQueue> others = List.copyOf(set.tagList);
             if (!others.isEmpty() && !set.shared()) {
                 set.setShared(true);
-                updateTagSetDepth(others, true);
+                inTask(() -> updateTagSetDepth(others, true)); // freezing may sleep: a task's job
             }
             if (set.shared()) {
                 queueSetHctxShared(true);
             }
-            synchronized (set.tagList) {
-                set.tagList.add(this);
-            }
-        } finally {
-            set.tagListLock.unlock();
+            set.tagList.add(this);
         }
     }
 
@@ -171,18 +166,13 @@ public final class BlkMqQueue implements BlkMqQueueMap {
      * queue is left, the set and that queue stop sharing.
      */
     private void delQueueTagSet() {
-        set.tagListLock.lock();
-        try {
-            synchronized (set.tagList) {
-                set.tagList.remove(this);
-            }
-            List<BlkMqQueue> left = set.queues();
+        synchronized (set.tagList) { // tag_list_lock
+            set.tagList.remove(this);
+            List<BlkMqQueue> left = List.copyOf(set.tagList);
             if (left.size() == 1) {
                 set.setShared(false);
                 updateTagSetDepth(left, false);
             }
-        } finally {
-            set.tagListLock.unlock();
         }
     }
 
@@ -356,6 +346,11 @@ public final class BlkMqQueue implements BlkMqQueueMap {
     @Override
     public void runHwQueue(HctxTagState hctx) {
         runHwQueue(hctxs[hctx.queueNum()], false);
+    }
+
+    @Override
+    public boolean remapAfterSleep() {
+        return !bug(MqBug.BT_GET_KEEPS_HCTX_AFTER_SLEEP);
     }
 
     // ---- submission ----------------------------------------------------------------------------------

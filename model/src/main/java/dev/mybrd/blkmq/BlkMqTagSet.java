@@ -1,7 +1,6 @@
 package dev.mybrd.blkmq;
 
 import dev.mybrd.kernel.Kernel;
-import dev.mybrd.locking.Mutex;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -50,11 +49,15 @@ public final class BlkMqTagSet {
     private final int queueDepth;
     private final int reservedTags;
     private final int cmdSize;
-    /** {@code set->flags}: {@code BLK_MQ_F_TAG_SHARED} changes under {@link #tagListLock}. */
+    /** {@code set->flags}: {@code BLK_MQ_F_TAG_SHARED} changes under {@code tag_list_lock}. */
     private volatile int flags;
     private final BlkMqTags[] tags;
-    /** {@code set->tag_list_lock} (a mutex) and {@code set->tag_list}. */
-    final Mutex tagListLock;
+    /**
+     * {@code set->tag_list}; its monitor is {@code set->tag_list_lock}. (A mutex in v4.4; the model's
+     * probe code, {@code blk_mq_init_queue}, may run outside any task, where the model's
+     * {@link dev.mybrd.locking.Mutex} cannot be taken. Nothing holds it for long: the one sleep under
+     * it, freezing the other queues, only waits for their requests to end.)
+     */
     final List<BlkMqQueue> tagList = new ArrayList<>();
     private volatile Unshare unshare = Unshare.V4_4;
 
@@ -82,7 +85,6 @@ public final class BlkMqTagSet {
         this.reservedTags = reservedTags;
         this.cmdSize = cmdSize;
         this.flags = flags & ~BLK_MQ_F_TAG_SHARED; // the driver does not set it; sharing does
-        this.tagListLock = new Mutex(kernel, "tag_list_lock");
         this.tags = new BlkMqTags[nrHwQueues];
         for (int i = 0; i < nrHwQueues; i++) {
             tags[i] = initRqMap(kernel);
@@ -118,7 +120,7 @@ public final class BlkMqTagSet {
         return flags;
     }
 
-    /** Sets or clears {@code BLK_MQ_F_TAG_SHARED}; {@link #tagListLock} held. */
+    /** Sets or clears {@code BLK_MQ_F_TAG_SHARED}; {@code tag_list_lock} held. */
     void setShared(boolean shared) {
         flags = shared ? flags | BLK_MQ_F_TAG_SHARED : flags & ~BLK_MQ_F_TAG_SHARED;
     }

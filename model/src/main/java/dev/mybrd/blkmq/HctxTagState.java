@@ -47,8 +47,11 @@ public final class HctxTagState {
 
     private final int queueNum;
     private final BlkMqTags tags;
-    /** {@code hctx->flags & BLK_MQ_F_TAG_SHARED}: plain in the kernel, written with the queue frozen. */
-    private volatile boolean tagShared;
+    /**
+     * {@code hctx->flags & BLK_MQ_F_TAG_SHARED}: plain, as in the kernel; written only with the queue
+     * frozen, whose usage counter orders it before the next allocation ({@code blk_queue_enter}).
+     */
+    private boolean tagShared;
     @SuppressWarnings("unused") private long state;
     @SuppressWarnings("unused") private int waitIndex;
     @SuppressWarnings("unused") private int nrActive;

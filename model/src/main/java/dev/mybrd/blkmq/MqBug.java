@@ -25,5 +25,17 @@ public enum MqBug {
      * for shared tags maps" (Axboe, v3.15); the same shape as {@link TagBug#UPDATE_DEPTH_NO_WAKE} for a
      * depth change. Breaks "no sleeper stranded when a sharer goes idle" (spec T6, P16).
      */
-    TAG_IDLE_NO_WAKE
+    TAG_IDLE_NO_WAKE,
+    /**
+     * {@code bt_get}, woken up after {@code io_schedule()}, takes the software queue of the CPU it now
+     * runs on ({@code blk_mq_get_ctx}) but keeps the hardware queue, and so the tag map, it slept on,
+     * instead of {@code map_queue(q, ctx->cpu)} again: spec 3.10 classic bug (f), "the stale hctx after
+     * migrating while asleep". The re-pick of both came with cb96a42cc1f5 (as I recall it, "blk-mq: fix
+     * schedule from atomic context", Ming Lei, v3.16, which also made {@code bt_get} give the ctx back
+     * before sleeping; the tools here could not confirm the hash). A task that migrated to a CPU of
+     * another hardware queue gets a tag of the old one and a request on a ctx that queue does not
+     * own: its pending bit lands on the wrong {@code ctx_map} and the request is never dispatched.
+     * Breaks M1/M2.
+     */
+    BT_GET_KEEPS_HCTX_AFTER_SLEEP
 }
