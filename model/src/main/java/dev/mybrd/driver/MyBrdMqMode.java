@@ -51,6 +51,11 @@ import java.util.function.Consumer;
  * and drops it: the driver's {@code timeout} op sets {@code -EIO} and answers {@code BLK_EH_HANDLED}
  * (mybrd has no timeout op; v4.4's default would re-arm the timer forever); for a request its work
  * item still holds it answers {@code BLK_EH_RESET_TIMER}, since the work will complete it.
+ *
+ * <p><b>Shared tag set.</b> mybrd allocates a tag set per disk. {@link MyBrd#sharedTagSet} builds
+ * several disks on one set, as null_blk's {@code shared_tags} does since v5.x: each disk's queue is
+ * then {@code BLK_MQ_F_TAG_SHARED}, its allocations count in {@code nr_active} and are limited to a
+ * fair share of the set's depth ({@link dev.mybrd.blkmq.BlkMqQueue}).
  */
 final class MyBrdMqMode {
     /** The PDU: a stand-in for {@code sizeof(struct mybrd_device)}, which mybrd copies into it. */
