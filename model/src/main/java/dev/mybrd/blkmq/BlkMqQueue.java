@@ -57,6 +57,20 @@ import java.util.function.Consumer;
  * process context). The timeout timer is {@link #timeoutScan}, fired by whoever advances
  * {@link #jiffies}.
  *
+ * <p><b>Shared tags</b> (v4.4): {@code blk_mq_init_queue} on a set that already has a queue
+ * ({@code blk_mq_add_queue_tag_set}, under {@code set->tag_list_lock}) sets {@code BLK_MQ_F_TAG_SHARED}
+ * on the set and on every hardware queue of the queues already there (each frozen meanwhile, so no
+ * allocation is in progress: {@code blk_mq_update_tag_set_depth}) and of the new one;
+ * {@link #cleanupQueue} ({@code blk_mq_del_queue_tag_set}) clears it again when one queue is left.
+ * While shared, an allocation marks its hctx busy ({@code blk_mq_tag_busy}: {@code TAG_ACTIVE},
+ * {@code active_queues++} once) and counts the request in {@code nr_active}; the free uncounts it;
+ * {@code hctx_may_queue} limits each active hctx to {@code max(ceil(depth / active_queues), 4)}
+ * tags; and the timeout timer, finding nothing of this queue started and pending, marks every
+ * hctx idle ({@code blk_mq_tag_idle}: {@code active_queues--}, wake every sleeper, whose share just
+ * grew). The timer, the busy walk and the in-flight report only look at requests of this queue
+ * ({@code bt_for_each}'s {@code rq->q == hctx->queue}): the set's requests serve every queue.
+ * 0d2602ca30e4 "blk-mq: improve support for shared tags maps" (Axboe, v3.15) built this.
+ *
  * <p><b>Invariants</b> (M1-M6 of spec 3.11): every CPU's ctx is in exactly one {@code hctx->ctxs[]}
  * at {@code index_hw}; a request is dispatched through its ctx's hctx; a non-empty ctx list has its
  * pending bit set or is being flushed; each request is ended once or put back, never dropped.
@@ -113,6 +127,98 @@ public final class BlkMqQueue implements BlkMqQueueMap {
         mapSwqueue();
         this.requeueLock = new SpinLock(kernel, name + ".requeue_lock");
         this.freeze = new BlkMqFreeze(kernel, name, BlkMqFreeze.Variant.V4_4, () -> runHwQueues(false));
+        addQueueTagSet();
+    }
+
+    /** Runs {@code body} in the current task, or, at probe time outside any task, as one on CPU 0. */
+    private void inTask(Runnable body) {
+        if (kernel.inTask()) {
+            body.run();
+        } else {
+            kernel.runOn(0, "blk_mq_init_queue", body);
+        }
+    }
+
+    // ---- sharing the tag set ---------------------------------------------------------------------------
+
+    /**
+     * {@code blk_mq_add_queue_tag_set(set, q)}: under {@code tag_list_lock}, if this is the second
+     * queue, the set becomes shared and so does every queue already on it
+     * ({@code blk_mq_update_tag_set_depth}); then this queue's hctxs follow the set, and it joins
+     * {@code tag_list}.
+     */
+    private void addQueueTagSet() {
+        synchronized (set.tagList) { // tag_list_lock
+            List<BlkMqQueue> others = List.copyOf(set.tagList);
+            if (!others.isEmpty() && !set.shared()) {
+                set.setShared(true);
+                inTask(() -> updateTagSetDepth(others, true)); // freezing may sleep: a task's job
+            }
+            if (set.shared()) {
+                queueSetHctxShared(true);
+            }
+            set.tagList.add(this);
+        }
+    }
+
+    /**
+     * {@code blk_mq_del_queue_tag_set(q)}: under {@code tag_list_lock}, leave {@code tag_list}; if one
+     * queue is left, the set and that queue stop sharing.
+     */
+    private void delQueueTagSet() {
+        synchronized (set.tagList) { // tag_list_lock
+            set.tagList.remove(this);
+            List<BlkMqQueue> left = List.copyOf(set.tagList);
+            if (left.size() == 1) {
+                set.setShared(false);
+                updateTagSetDepth(left, false);
+            }
+        }
+    }
+
+    /** {@code blk_mq_update_tag_set_depth(set, shared)}: each queue frozen while its flags change. */
+    private static void updateTagSetDepth(List<BlkMqQueue> queues, boolean shared) {
+        for (BlkMqQueue q : queues) {
+            q.freeze.freezeQueue();
+            q.queueSetHctxShared(shared);
+            q.freeze.unfreezeQueue();
+        }
+    }
+
+    /**
+     * {@code queue_set_hctx_shared(q, shared)}: {@code BLK_MQ_F_TAG_SHARED} on or off in every hctx.
+     * Turning it off leaves {@code TAG_ACTIVE} and {@code active_queues} alone in v4.4; the
+     * {@link BlkMqTagSet.Unshare#IDLE_BEFORE_CLEAR} variant (454bb6775202) idles the hctx first.
+     */
+    private void queueSetHctxShared(boolean shared) {
+        for (BlkMqHwCtx h : hctxs) {
+            if (!shared && set.unshare() == BlkMqTagSet.Unshare.IDLE_BEFORE_CLEAR) {
+                h.tagState.tagIdle();
+            }
+            h.tagState.setTagShared(shared);
+        }
+    }
+
+    /**
+     * The blk-mq half of {@code blk_cleanup_queue(q)}: mark the queue dying, freeze it and wait for
+     * every request to be freed, then {@code blk_mq_free_queue}: {@code blk_mq_del_queue_tag_set} and
+     * {@code blk_mq_exit_hw_queues}, whose {@code blk_mq_exit_hctx} calls {@code blk_mq_tag_idle}. In
+     * process context (it sleeps); the caller makes sure its I/O can finish.
+     */
+    public void cleanupQueue() {
+        kernel.mightSleep("blk_cleanup_queue");
+        freeze.setQueueDying();
+        freeze.freezeQueue();
+        delQueueTagSet();
+        for (BlkMqHwCtx h : hctxs) {
+            h.tagState.tagIdle(!bug(MqBug.TAG_IDLE_NO_WAKE)); // blk_mq_exit_hctx
+        }
+    }
+
+    /** Whether {@code rq} was allocated by this queue ({@code rq->q == q}): its ctx is one of ours. */
+    private boolean owns(BlkMqRequest rq) {
+        BlkMqCtx c = rq.mqCtx;
+        return c != null && c.cpu < ctxs.length && ctxs[c.cpu] == c;
     }
 
     /** {@code blk_mq_map_swqueue(q)}: each CPU's ctx into its hctx's {@code ctxs[]}, at {@code index_hw}. */
@@ -240,6 +346,11 @@ public final class BlkMqQueue implements BlkMqQueueMap {
     @Override
     public void runHwQueue(HctxTagState hctx) {
         runHwQueue(hctxs[hctx.queueNum()], false);
+    }
+
+    @Override
+    public boolean remapAfterSleep() {
+        return !bug(MqBug.BT_GET_KEEPS_HCTX_AFTER_SLEEP);
     }
 
     // ---- submission ----------------------------------------------------------------------------------
@@ -560,20 +671,26 @@ public final class BlkMqQueue implements BlkMqQueueMap {
     // ---- timeout -------------------------------------------------------------------------------------
 
     /**
-     * {@code blk_mq_rq_timer}: walk every hctx's busy tags ({@code blk_mq_check_expired}); a started
-     * request past its deadline whose COMPLETE bit this scan wins goes to {@code blk_mq_rq_timed_out}.
-     * Returns how many timed out.
+     * {@code blk_mq_rq_timer}: walk every hctx's busy tags of this queue ({@code blk_mq_check_expired});
+     * a started request past its deadline whose COMPLETE bit this scan wins goes to
+     * {@code blk_mq_rq_timed_out}. If no started request is still within its deadline (the timer is not
+     * re-armed), every mapped hctx goes idle ({@code blk_mq_tag_idle}). Returns how many timed out.
      */
     public int timeoutScan() {
         long now = jiffies.get();
         List<BlkMqRequest> expired = new ArrayList<>();
+        boolean[] nextSet = {false};
         for (BlkMqHwCtx h : hctxs) {
             if (h.nrCtx() == 0) {
                 continue;
             }
             h.tagState.tags().busyIter((tag, o, reserved) -> {
                 BlkMqRequest rq = (BlkMqRequest) o;
-                if (!rq.started() || now - rq.deadline < 0) {
+                if (!owns(rq) || !rq.started()) {
+                    return; // bt_for_each: another queue's request on a shared map
+                }
+                if (now - rq.deadline < 0) {
+                    nextSet[0] = true; // data->next_set: the timer is re-armed for it
                     return;
                 }
                 if (!rq.markComplete()) {
@@ -583,6 +700,13 @@ public final class BlkMqQueue implements BlkMqQueueMap {
         }
         for (BlkMqRequest rq : expired) {
             rqTimedOut(rq);
+        }
+        if (!nextSet[0]) {
+            for (BlkMqHwCtx h : hctxs) {
+                if (h.nrCtx() > 0) {
+                    h.tagState.tagIdle(!bug(MqBug.TAG_IDLE_NO_WAKE)); // blk_mq_tag_idle: the queue went quiet
+                }
+            }
         }
         return expired.size();
     }
@@ -707,7 +831,7 @@ public final class BlkMqQueue implements BlkMqQueueMap {
                 b.append("; ").append(h).append(" stopped");
             }
             int[] held = {0};
-            h.tagState.tags().busyIter((t, o, r) -> held[0]++);
+            h.tagState.tags().busyIter((t, o, r) -> held[0] += owns((BlkMqRequest) o) ? 1 : 0);
             if (held[0] > 0) {
                 b.append("; ").append(held[0]).append(" tag(s) of ").append(h).append(" held");
             }

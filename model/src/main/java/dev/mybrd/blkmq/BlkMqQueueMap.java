@@ -26,4 +26,12 @@ public interface BlkMqQueueMap {
 
     /** {@code blk_mq_run_hw_queue(hctx, false)}: may complete requests and so free tags. */
     void runHwQueue(HctxTagState hctx);
+
+    /**
+     * Whether {@code bt_get}, woken up (perhaps on another CPU), maps the new ctx's CPU to its hardware
+     * queue again, as v4.4 does. False only for the seeded {@link MqBug#BT_GET_KEEPS_HCTX_AFTER_SLEEP}.
+     */
+    default boolean remapAfterSleep() {
+        return true;
+    }
 }

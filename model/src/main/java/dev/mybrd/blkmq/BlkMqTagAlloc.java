@@ -108,7 +108,9 @@ public final class BlkMqTagAlloc {
                 data.q().putCtx(data.ctx);
                 kernel.schedule(); // io_schedule()
                 data.ctx = data.q().getCtx();
-                data.hctx = data.q().mapQueue(data.ctx.cpu());
+                if (data.q().remapAfterSleep()) {
+                    data.hctx = data.q().mapQueue(data.ctx.cpu());
+                } // else seeded: the hctx (and map) slept on, whatever CPU the task woke up on
                 if (data.reserved()) {
                     bt = data.hctx.tags().breservedTags();
                 } else {

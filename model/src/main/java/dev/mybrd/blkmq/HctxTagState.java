@@ -13,7 +13,9 @@ import java.util.Objects;
  * one of these.
  *
  * <p><b>Fair share</b> ({@code hctx_may_queue}, spec T6). When several request queues share one tag
- * map, each queue that is busy marks itself active once ({@code __blk_mq_tag_busy}: the
+ * map ({@code blk_mq_add_queue_tag_set} sets the flag on every hardware queue of every queue of the set
+ * once a second queue joins, {@code blk_mq_del_queue_tag_set} clears it when one is left; both with the
+ * queue frozen, so no allocation is in progress: {@link #setTagShared}), each queue that is busy marks itself active once ({@code __blk_mq_tag_busy}: the
  * {@code TAG_ACTIVE} bit, then {@code active_queues++}); an active queue may take a tag only while
  * {@code nr_active < max(ceil(depth / active_queues), 4)}. A queue that goes idle clears the bit,
  * decrements {@code active_queues} and wakes every sleeper, since the others' share just grew
@@ -45,7 +47,11 @@ public final class HctxTagState {
 
     private final int queueNum;
     private final BlkMqTags tags;
-    private final boolean tagShared;
+    /**
+     * {@code hctx->flags & BLK_MQ_F_TAG_SHARED}: plain, as in the kernel; written only with the queue
+     * frozen, whose usage counter orders it before the next allocation ({@code blk_queue_enter}).
+     */
+    private boolean tagShared;
     @SuppressWarnings("unused") private long state;
     @SuppressWarnings("unused") private int waitIndex;
     @SuppressWarnings("unused") private int nrActive;
@@ -70,6 +76,15 @@ public final class HctxTagState {
     /** {@code hctx->flags & BLK_MQ_F_TAG_SHARED}. */
     public boolean tagShared() {
         return tagShared;
+    }
+
+    /**
+     * {@code queue_set_hctx_shared(q, shared)} for this hardware queue: set or clear
+     * {@code BLK_MQ_F_TAG_SHARED}. v4.4 leaves {@code TAG_ACTIVE} and {@code active_queues} as they are
+     * when the flag is cleared (see {@code BlkMqQueue}'s class comment, 454bb6775202).
+     */
+    public void setTagShared(boolean shared) {
+        this.tagShared = shared;
     }
 
     /** {@code test_bit(BLK_MQ_S_TAG_ACTIVE, &hctx->state)}. */
@@ -115,6 +130,11 @@ public final class HctxTagState {
      * call cleared {@code TAG_ACTIVE}, {@code active_queues--} and wake every normal-tag sleeper.
      */
     public void tagIdle() {
+        tagIdle(true);
+    }
+
+    /** {@link #tagIdle()}; {@code wakeAll} false is the seeded {@link MqBug#TAG_IDLE_NO_WAKE}. */
+    void tagIdle(boolean wakeAll) {
         if (!tagShared) {
             return;
         }
@@ -123,7 +143,9 @@ public final class HctxTagState {
             return;
         }
         tags.activeQueuesDec();
-        tags.wakeupAll(false);
+        if (wakeAll) {
+            tags.wakeupAll(false);
+        }
     }
 
     /** {@code atomic_inc(&hctx->nr_active)}: a request of this queue took a shared tag. */

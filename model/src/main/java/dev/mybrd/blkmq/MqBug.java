@@ -15,5 +15,27 @@ public enum MqBug {
      * {@code __blk_mq_run_hw_queue} forgets the requests left after a {@code BLK_MQ_RQ_QUEUE_BUSY}
      * instead of splicing them onto {@code hctx->dispatch} (spec 3.11 M4, M5): they are never ended.
      */
-    BUSY_LEFTOVERS_DROPPED
+    BUSY_LEFTOVERS_DROPPED,
+    /**
+     * {@code __blk_mq_tag_idle} drops the queue from {@code active_queues} but does not call
+     * {@code blk_mq_tag_wakeup_all}: a task of another queue on the shared set that sleeps in
+     * {@code bt_get} because its queue held its fair share is not told that the share just grew
+     * (fewer active queues), and sleeps on with free tags it may now take, until one of its own
+     * requests is freed. The wake-up is part of the design of 0d2602ca30e4 "blk-mq: improve support
+     * for shared tags maps" (Axboe, v3.15); the same shape as {@link TagBug#UPDATE_DEPTH_NO_WAKE} for a
+     * depth change. Breaks "no sleeper stranded when a sharer goes idle" (spec T6, P16).
+     */
+    TAG_IDLE_NO_WAKE,
+    /**
+     * {@code bt_get}, woken up after {@code io_schedule()}, takes the software queue of the CPU it now
+     * runs on ({@code blk_mq_get_ctx}) but keeps the hardware queue, and so the tag map, it slept on,
+     * instead of {@code map_queue(q, ctx->cpu)} again: spec 3.10 classic bug (f), "the stale hctx after
+     * migrating while asleep". The re-pick of both came with cb96a42cc1f5 (as I recall it, "blk-mq: fix
+     * schedule from atomic context", Ming Lei, v3.16, which also made {@code bt_get} give the ctx back
+     * before sleeping; the tools here could not confirm the hash). A task that migrated to a CPU of
+     * another hardware queue gets a tag of the old one and a request on a ctx that queue does not
+     * own: its pending bit lands on the wrong {@code ctx_map} and the request is never dispatched.
+     * Breaks M1/M2.
+     */
+    BT_GET_KEEPS_HCTX_AFTER_SLEEP
 }

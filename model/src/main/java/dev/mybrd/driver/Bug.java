@@ -102,5 +102,14 @@ public enum Bug {
      * may also complete them (spec 3.11, last classic bug): no {@code REQ_ATOM_COMPLETE} arbitration,
      * so a slow request that times out is ended twice. mq-mode only. Breaks P1.
      */
-    COMPLETION_AND_TIMEOUT_BOTH_END
+    COMPLETION_AND_TIMEOUT_BOTH_END,
+    /**
+     * mybrd master's softirq path of commit 3ba077f ({@link #SOFTIRQ_DONE_NO_TRANSFER}, spec 2.8 item 3)
+     * carried into mq-mode: {@code mybrd_queue_rq} starts the request and reports it done with success
+     * at once ({@code blk_mq_complete_request}, whose done function, mybrd's shared
+     * {@code mybrd_softirq_done_fn}, only ends it; with {@code irqmode=none}, {@code blk_mq_end_request}),
+     * and the data never move. A write "succeeds" and a later read returns what was there before.
+     * mq-mode only. Breaks P3 (per-sector linearizability) and P27.
+     */
+    MQ_COMPLETE_WITHOUT_TRANSFER
 }

@@ -1,5 +1,6 @@
 package dev.mybrd.driver;
 
+import dev.mybrd.blkmq.BlkMqTagSet;
 import dev.mybrd.blkmq.BlkMqTags;
 import dev.mybrd.block.Bio;
 import dev.mybrd.block.BioVec;
@@ -208,6 +209,40 @@ public final class MyBrd {
      * build) or a later brd's page freeing, before or after its fix (race KR-21).
      */
     public MyBrd(Kernel kernel, Config config, DiscardMode discardMode) {
+        this(kernel, config, discardMode, null);
+    }
+
+    /**
+     * {@code nrDevices} mq-mode disks whose request queues share one tag set of
+     * {@code config.submitQueues()} hardware queues of {@code config.hwQueueDepth()} tags
+     * ({@code blk_mq_init_queue} on the same set each time, so from the second one on the set and
+     * every hardware queue are {@code BLK_MQ_F_TAG_SHARED}). mybrd builds one disk with its own set;
+     * this is null_blk's {@code shared_tags=1 nr_devices=N}, which came later (v5.x, for testing the
+     * shared-tag code). {@code -EINVAL} ({@link IllegalArgumentException}) unless {@code queue_mode=mq}
+     * and {@code nrDevices} is 1..16.
+     */
+    public static java.util.List<MyBrd> sharedTagSet(Kernel kernel, Config config, int nrDevices) {
+        if (kernel == null || config == null) {
+            throw new IllegalArgumentException("sharedTagSet needs a kernel and a config");
+        }
+        if (config.queueMode() != QueueMode.MQ) {
+            throw new IllegalArgumentException("shared tags need queue_mode=mq, got queue_mode="
+                    + config.queueMode().label() + " (-EINVAL)");
+        }
+        if (nrDevices < 1 || nrDevices > 16) {
+            throw new IllegalArgumentException("nr_devices must be in 1..16, got " + nrDevices + " (-EINVAL)");
+        }
+        checkBugsFit(config);
+        BlkMqTagSet set = MyBrdMqMode.allocTagSet(kernel, config);
+        java.util.List<MyBrd> disks = new java.util.ArrayList<>();
+        for (int i = 0; i < nrDevices; i++) {
+            disks.add(new MyBrd(kernel, config, DiscardMode.V4_4_ZERO_FILL, set));
+        }
+        return java.util.List.copyOf(disks);
+    }
+
+    /** The disk, in mq-mode on {@code sharedSet} if not null (its own set otherwise). */
+    private MyBrd(Kernel kernel, Config config, DiscardMode discardMode, BlkMqTagSet sharedSet) {
         if (discardMode == null) {
             throw new IllegalArgumentException("MyBrd needs a discard mode");
         }
@@ -229,7 +264,7 @@ public final class MyBrd {
             this.queue = rq.queue();
         } else if (config.queueMode() == QueueMode.MQ) {
             this.rq = null;
-            this.mq = new MyBrdMqMode(this, kernel, config, limits);
+            this.mq = new MyBrdMqMode(this, kernel, config, limits, sharedSet);
             this.queue = mq.queue();
         } else {
             this.rq = null;
@@ -281,7 +316,7 @@ public final class MyBrd {
         for (Bug b : config.bugs()) {
             boolean mqOnly = b == Bug.QUEUE_RQ_SWALLOWS_ERROR || b == Bug.MQ_TRANSFER_IN_QUEUE_RQ
                     || b == Bug.BUSY_LEFTOVERS_DROPPED || b == Bug.CTX_PENDING_CLEARED_AFTER_SPLICE
-                    || b == Bug.COMPLETION_AND_TIMEOUT_BOTH_END;
+                    || b == Bug.COMPLETION_AND_TIMEOUT_BOTH_END || b == Bug.MQ_COMPLETE_WITHOUT_TRANSFER;
             if (mqOnly && config.queueMode() != QueueMode.MQ) {
                 throw new IllegalArgumentException("bug " + b + " needs queue_mode=mq, got queue_mode="
                         + config.queueMode().label() + " (-EINVAL)");

@@ -51,6 +51,11 @@ import java.util.function.Consumer;
  * and drops it: the driver's {@code timeout} op sets {@code -EIO} and answers {@code BLK_EH_HANDLED}
  * (mybrd has no timeout op; v4.4's default would re-arm the timer forever); for a request its work
  * item still holds it answers {@code BLK_EH_RESET_TIMER}, since the work will complete it.
+ *
+ * <p><b>Shared tag set.</b> mybrd allocates a tag set per disk. {@link MyBrd#sharedTagSet} builds
+ * several disks on one set, as null_blk's {@code shared_tags} does since v5.x: each disk's queue is
+ * then {@code BLK_MQ_F_TAG_SHARED}, its allocations count in {@code nr_active} and are limited to a
+ * fair share of the set's depth ({@link dev.mybrd.blkmq.BlkMqQueue}).
  */
 final class MyBrdMqMode {
     /** The PDU: a stand-in for {@code sizeof(struct mybrd_device)}, which mybrd copies into it. */
@@ -78,12 +83,18 @@ final class MyBrdMqMode {
         return Collections.synchronizedSet(Collections.newSetFromMap(new IdentityHashMap<>()));
     }
 
-    MyBrdMqMode(MyBrd brd, Kernel kernel, MyBrd.Config config, QueueLimits limits) {
+    /** mybrd's {@code blk_mq_alloc_tag_set}: {@code submit_queues} x {@code hw_queue_depth}, a PDU, merging. */
+    static BlkMqTagSet allocTagSet(Kernel kernel, MyBrd.Config config) {
+        return new BlkMqTagSet(kernel, config.submitQueues(), config.hwQueueDepth(), 0, CMD_SIZE,
+                BlkMqTagSet.BLK_MQ_F_SHOULD_MERGE);
+    }
+
+    /** The mq half of {@code brd}: on its own tag set, or on {@code sharedSet} if not null. */
+    MyBrdMqMode(MyBrd brd, Kernel kernel, MyBrd.Config config, QueueLimits limits, BlkMqTagSet sharedSet) {
         this.brd = brd;
         this.kernel = kernel;
         this.config = config;
-        this.tagSet = new BlkMqTagSet(kernel, config.submitQueues(), config.hwQueueDepth(), 0, CMD_SIZE,
-                BlkMqTagSet.BLK_MQ_F_SHOULD_MERGE);
+        this.tagSet = sharedSet != null ? sharedSet : allocTagSet(kernel, config);
         Set<MqBug> mqBugs = EnumSet.noneOf(MqBug.class);
         if (bug(Bug.BUSY_LEFTOVERS_DROPPED)) {
             mqBugs.add(MqBug.BUSY_LEFTOVERS_DROPPED);
@@ -189,6 +200,10 @@ final class MyBrdMqMode {
         }
         if (drop) {
             kernel.printk("mybrd: drop " + rq + " (timeout injection)");
+            return BlkMqOps.QueueRqResult.OK;
+        }
+        if (bug(Bug.MQ_COMPLETE_WITHOUT_TRANSFER)) {
+            complete(rq, 0); // seeded (3ba077f's order): done, and the data never move
             return BlkMqOps.QueueRqResult.OK;
         }
         if (bug(Bug.MQ_TRANSFER_IN_QUEUE_RQ)) {

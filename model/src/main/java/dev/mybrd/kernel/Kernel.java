@@ -180,6 +180,11 @@ public final class Kernel {
         return t;
     }
 
+    /** Whether this thread runs a task ({@link #runOn}), i.e. whether {@link #current} may be called. */
+    public boolean inTask() {
+        return current.get() != null;
+    }
+
     /** {@code this_cpu}: the CPU the current task runs on. */
     public Cpu thisCpu() {
         return current().cpu();

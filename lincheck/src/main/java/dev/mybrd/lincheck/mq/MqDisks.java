@@ -26,6 +26,29 @@ public final class MqDisks {
         }
     }
 
+    /**
+     * {@link Bug#MQ_COMPLETE_WITHOUT_TRANSFER} on the one-queue disk: {@code queue_rq} reports each
+     * request done with success and moves nothing (3ba077f's order in mq-mode).
+     */
+    public static class SeededCompleteWithoutTransfer extends PerSectorMqDisk {
+        @Override
+        protected MyBrd.Config config() {
+            return super.config().withBug(Bug.MQ_COMPLETE_WITHOUT_TRANSFER);
+        }
+    }
+
+    /**
+     * {@link Bug#MQ_COMPLETE_WITHOUT_TRANSFER} with two hardware queues in {@code irqmode=softirq}:
+     * {@code blk_mq_complete_request} at once, and the done function (mybrd's
+     * {@code mybrd_softirq_done_fn}, by IPI on the submitting CPU) only ends the request, as on master.
+     */
+    public static class SeededTwoQueuesSoftirqCompleteWithoutTransfer extends TwoQueuesSoftirq {
+        @Override
+        protected MyBrd.Config config() {
+            return super.config().withBug(Bug.MQ_COMPLETE_WITHOUT_TRANSFER);
+        }
+    }
+
     /** One hardware queue, every request answered BUSY once: each is re-run from {@code hctx->dispatch}. */
     public static class Busy extends PerSectorMqDisk {
         @Override

@@ -71,8 +71,112 @@ public final class MqScenarios {
         return null;
     }
 
-    /** M1, M2: every CPU's ctx in exactly one hctx at index_hw, in its cpumask, and its requests dispatched there. */
-    public static String mapping() {
+    /**
+     * M1, M2: every CPU's ctx in exactly one hctx at index_hw, in its cpumask, and its requests
+     * dispatched there ({@link #mappingStatic}); and so for a request whose allocator slept in
+     * {@code bt_get} and woke up on a CPU of another hardware queue ({@link #migratedSleeper}).
+     */
+    public static String mapping(Set<MqBug> bugs) throws InterruptedException {
+        String v = mappingStatic();
+        return v != null ? v : migratedSleeper(bugs);
+    }
+
+    /**
+     * Two hardware queues of one tag each (CPUs 0, 1 on hctx0; 2, 3 on hctx1); the driver holds every
+     * request. CPU 0's request takes hctx0's tag; a second submitter on CPU 0 sleeps in {@code bt_get}
+     * for it; CPUs 0 and 1 are then busy with other tasks, so when the tag is freed (from CPU 2) the
+     * woken task resumes on CPU 3: it must allocate from hctx1 with CPU 3's ctx and be dispatched by
+     * hctx1. Null, or what went wrong.
+     */
+    static String migratedSleeper(Set<MqBug> bugs) throws InterruptedException {
+        Kernel kernel = new Kernel(4);
+        kernel.setHungTaskTimeout(2_000_000_000L);
+        BlkMqQueue[] holder = new BlkMqQueue[1];
+        List<String> wrong = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<dev.mybrd.blkmq.BlkMqRequest> held = java.util.Collections.synchronizedList(new ArrayList<>());
+        Bio late = write(64);
+        boolean[] lateDispatched = {false};
+        int[] lateCpu = {-1};
+        BlkMqOps ops = (hctx, rq, last) -> {
+            if (holder[0].mapQueueHctx(rq.mqCtx().cpu()) != hctx) {
+                wrong.add(rq + " of " + rq.mqCtx() + " dispatched on " + hctx);
+            }
+            if (rq.bios().contains(late)) {
+                lateDispatched[0] = true;
+                lateCpu[0] = rq.mqCtx().cpu();
+            }
+            holder[0].startRequest(rq);
+            held.add(rq);
+            return BlkMqOps.QueueRqResult.OK;
+        };
+        BlkMqQueue q = new BlkMqQueue(kernel, "migrate", new BlkMqTagSet(kernel, 2, 1, 0, 0, 0), ops, 1024, bugs);
+        holder[0] = q;
+        kernel.runOn(0, "io-1", () -> q.makeRequest(write(0)));
+        Thread sleeper = kernel.kthreadRun(0, "io-2", () -> q.makeRequest(late));
+        if (!awaitSleeper(q)) {
+            sleeper.join(5_000);
+            return "the second submitter never slept in bt_get: " + kernel.oopses();
+        }
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(2);
+        List<Thread> blockers = new ArrayList<>();
+        for (int cpu = 0; cpu < 2; cpu++) {
+            blockers.add(kernel.kthreadRun(cpu, "busy/" + cpu, () -> {
+                busy.countDown();
+                try {
+                    release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
+        }
+        try {
+            if (!busy.await(10, java.util.concurrent.TimeUnit.SECONDS)) {
+                return "CPUs 0 and 1 never got busy";
+            }
+            kernel.runOn(2, "irq", () -> q.endRequest(held.remove(0), 0)); // frees hctx0's tag, wakes io-2
+            sleeper.join(10_000);
+        } finally {
+            release.countDown();
+            for (Thread t : blockers) {
+                t.join(10_000);
+            }
+        }
+        if (sleeper.isAlive()) {
+            return "the woken submitter never finished: " + kernel.oopses();
+        }
+        if (!kernel.oopses().isEmpty()) {
+            return "oops: " + kernel.oopses();
+        }
+        kernel.runOn(2, "kblockd", q::runPendingWork);
+        kernel.runOn(0, "kblockd", q::runPendingWork);
+        if (!wrong.isEmpty()) {
+            return wrong.toString();
+        }
+        if (lateDispatched[0] && lateCpu[0] < 2) {
+            return "scenario broken: the woken submitter did not move to CPU 2 or 3 (ctx of CPU " + lateCpu[0] + ")";
+        }
+        return lateDispatched[0] ? null : "the request of " + late + " (allocated after a sleep in bt_get) was "
+                + "never dispatched: " + kernel.runOn(0, "report", q::inFlightReport) + ", ctx_map of hctx0="
+                + q.hctx(0).ctxMap() + ", of hctx1=" + q.hctx(1).ctxMap();
+    }
+
+    /** Waits, bounded, until a task sleeps on one of hctx0's tag wait queues. */
+    private static boolean awaitSleeper(BlkMqQueue q) throws InterruptedException {
+        dev.mybrd.blkmq.BlkMqBitmapTags bt = q.hctx(0).tagState().tags().bitmapTags();
+        for (int i = 0; i < 10_000; i++) {
+            for (int w = 0; w < dev.mybrd.blkmq.BlkMqBitmapTags.BT_WAIT_QUEUES; w++) {
+                if (bt.bs(w).waitQueue().waitqueueActive() && q.kernel().cpu(0).owner() == null) {
+                    return true;
+                }
+            }
+            Thread.sleep(1);
+        }
+        return false;
+    }
+
+    /** The static half of {@link #mapping}: every CPU's ctx in one hctx and its requests dispatched there. */
+    static String mappingStatic() {
         for (int queues = 1; queues <= 5; queues++) {
             Kernel kernel = new Kernel(4);
             BlkMqQueue[] holder = new BlkMqQueue[1];
