@@ -30,10 +30,10 @@ public enum MqBug {
      * {@code bt_get}, woken up after {@code io_schedule()}, takes the software queue of the CPU it now
      * runs on ({@code blk_mq_get_ctx}) but keeps the hardware queue, and so the tag map, it slept on,
      * instead of {@code map_queue(q, ctx->cpu)} again: spec 3.10 classic bug (f), "the stale hctx after
-     * migrating while asleep". The re-pick of both came with cb96a42cc1f5 (as I recall it, "blk-mq: fix
-     * schedule from atomic context", Ming Lei, v3.16, which also made {@code bt_get} give the ctx back
-     * before sleeping; the tools here could not confirm the hash). A task that migrated to a CPU of
-     * another hardware queue gets a tag of the old one and a request on a ctx that queue does not
+     * migrating while asleep". v4.4's {@code bt_get} re-picks both; the sbitmap rewrite of v4.9-rc
+     * ({@code blk_mq_get_tag}) lost the re-pick and 7fe3113 "blk-mq: update hardware and software
+     * queues for sleeping alloc" (v4.9-rc, 2016) restored it (which of the two the broken code kept is
+     * reconstructed from that title). A task that migrated to a CPU of another hardware queue gets a tag of the old one and a request on a ctx that queue does not
      * own: its pending bit lands on the wrong {@code ctx_map} and the request is never dispatched.
      * Breaks M1/M2.
      */
