@@ -79,7 +79,8 @@ public final class IoContext {
             return false;
         }
         return ioc.nrBatchRequests == q.nrBatching
-                || (ioc.nrBatchRequests > 0 && timeBefore(q.timers.jiffies(), ioc.lastWaited + RequestQueue.BLK_BATCH_TIME));
+                || (ioc.nrBatchRequests > 0
+                        && timeBefore(q.timers.jiffies(), ioc.lastWaited + RequestQueue.BLK_BATCH_TIME));
     }
 
     /**

@@ -22,14 +22,15 @@ import java.util.function.Function;
  *
  * <p><b>Request-mode</b> ({@code blk_init_queue_node(request_fn, lock)}, {@link #initQueue}):
  * {@code make_request_fn} is {@link BlkQueueBio#blkQueueBio}; the queue has a {@link RequestList}
- * ({@code nr_requests}, 128 by default), the noop {@link Elevator} with its dispatch list
- * ({@code q->queue_head}), {@code in_flight[2]} (requests the driver started and has not ended),
- * {@code request_fn_active}, the flags {@code QUEUE_FLAG_STOPPED}, {@code QUEUE_FLAG_DYING} and
- * {@code QUEUE_FLAG_SAME_COMP} (on by default: {@code QUEUE_FLAG_DEFAULT}), the timeout list and
- * timer, and the driver's hooks {@code request_fn}, {@code prep_rq_fn}, {@code softirq_done_fn} and
- * {@code rq_timed_out_fn}. Every one of these is protected by {@code queue_lock}, the driver's lock,
- * always taken with interrupts off ({@code _irq}/{@code _irqsave}); {@code request_fn} is called
- * with it held and must return with it held.
+ * ({@code nr_requests}, 128 by default, and {@code nr_batching}, 32: see {@link IoContext}), the
+ * noop {@link Elevator} with its dispatch list ({@code q->queue_head}), {@code in_flight[2]}
+ * (requests the driver started and has not ended), {@code request_fn_active}, the flags
+ * {@code QUEUE_FLAG_STOPPED}, {@code QUEUE_FLAG_DYING} and {@code QUEUE_FLAG_SAME_COMP} (on by
+ * default: {@code QUEUE_FLAG_DEFAULT}), the timeout list and timer, and the driver's hooks
+ * {@code request_fn}, {@code prep_rq_fn}, {@code softirq_done_fn} and {@code rq_timed_out_fn}.
+ * Every one of these is protected by {@code queue_lock}, the driver's lock, always taken with
+ * interrupts off ({@code _irq}/{@code _irqsave}); {@code request_fn} is called with it held and must
+ * return with it held. ({@code nr_batching} is only read.)
  */
 public final class RequestQueue {
     /** {@code BLKDEV_MAX_RQ}: the default {@code nr_requests}. */
