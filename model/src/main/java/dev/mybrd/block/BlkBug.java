@@ -28,5 +28,34 @@ public enum BlkBug {
      * driver (SCSI's {@code scsi_delete_timer}) arbitrated by itself. A completion racing the timeout
      * then ends the request twice, or touches it after it was freed (P17).
      */
-    TIMEOUT_WITHOUT_COMPLETE_CLAIM
+    TIMEOUT_WITHOUT_COMPLETE_CLAIM,
+    /**
+     * {@code __get_request} without the hard cap: a batcher allocates past 1.5 x {@code nr_requests}.
+     * This is the allocator as it stood before the cap was added: v2.6.11's {@code get_request}
+     * ({@code drivers/block/ll_rw_blk.c}) lets any batcher (or {@code ELV_MQUEUE_MUST}) through a
+     * {@code FULL} queue with no upper bound, while v4.4's {@code __get_request} refuses everybody at
+     * {@code 3 * nr_requests / 2}, because without that test "thousands of requests" could be allocated
+     * whatever {@code nr_requests} says: every woken sleeper is a new batcher with 32 more. The model
+     * reproduces the pre-cap rule by skipping that one test (reconstructed from the two versions of
+     * the source; the commit in between is not cited). Breaks P13.
+     */
+    BATCHING_UNCAPPED,
+    /**
+     * {@code get_request} does not make its sleeper a batcher after {@code io_schedule} (no
+     * {@code ioc_set_batching} there): the classic failure the kernel's comments guard against ("after
+     * sleeping, we become a batching process and will be able to allocate at least one request";
+     * {@code ioc_batching} "otherwise we could theoretically lose wakeups"). A free wakes the sleeper
+     * (exclusive, so nobody else), another task takes the freed room and sets {@code FULL} again, and
+     * the woken task, not a batcher, fails and sleeps again: the wake-up it consumed is lost, and with
+     * no further free it sleeps for ever (P14). Reconstructed: v2.6.11 and v4.4 both
+     * have the call.
+     */
+    WOKEN_SLEEPER_NOT_BATCHING,
+    /**
+     * {@code __get_request} never charges a batcher ({@code ioc->nr_batch_requests--} left out): the
+     * allowance of {@code nr_batching} requests never runs out, so for {@code BLK_BATCH_TIME} one
+     * batcher takes everything up to the 1.5 x cap while every other task waits. The classic
+     * budget-not-spent failure, reconstructed (no kernel shipped it).
+     */
+    BATCH_COUNT_NOT_DECREMENTED
 }

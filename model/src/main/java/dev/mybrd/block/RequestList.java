@@ -18,21 +18,29 @@ import dev.mybrd.sched.WaitQueueHead;
  * nr - nr/8 + 1 and {@code nr_congestion_off} = nr - nr/8 - nr/16 - 1; and two wait queues
  * {@code wait[2]} whose waiters are exclusive.
  *
- * <p><b>Allocation</b>: if {@code count+1} reaches {@code nr_requests}, the first task to get there
- * sets {@code FULL} and still gets its request; later ones fail until a free clears {@code FULL}.
- * Above 1.5 x {@code nr_requests} everybody fails. A task that fails and may block registers on
- * {@code wait[sync]} with {@code prepare_to_wait_exclusive} <em>while it still holds</em>
+ * <p><b>Allocation and batching</b> ({@link IoContext}): if {@code count+1} reaches
+ * {@code nr_requests}, the first task to get there sets {@code FULL}, becomes a batcher
+ * ({@code ioc_set_batching}: an allowance of {@code q->nr_batching} = 32 requests for
+ * {@code BLK_BATCH_TIME} = 20 ms) and gets its request. While {@code FULL} is set, a batcher still
+ * gets requests (each costs one of its allowance) and everybody else fails; at or above 1.5 x
+ * {@code nr_requests} everybody fails, batchers included. A task that fails and may block registers
+ * on {@code wait[sync]} with {@code prepare_to_wait_exclusive} <em>while it still holds</em>
  * {@code queue_lock}, then drops the lock and sleeps ({@code io_schedule}, which first flushes its
- * plug). A free under the same lock sees the waiter and wakes one; the lock makes the failed check
- * and the registration one step for the waker, so no wake-up is lost (P14). Seeded:
- * {@link BlkBug#GET_REQUEST_REGISTER_AFTER_UNLOCK}.
+ * plug); once woken it becomes a batcher <em>before</em> it retakes the lock and retries, so the
+ * request the free made room for cannot be lost to a task that set {@code FULL} again in between: a
+ * fresh allowance always buys one request. A free under the same lock sees the waiter and wakes one;
+ * the lock makes the failed check and the registration one step for the waker, so no wake-up is lost
+ * (P14). Seeded: {@link BlkBug#GET_REQUEST_REGISTER_AFTER_UNLOCK}, {@link BlkBug#BATCHING_UNCAPPED},
+ * {@link BlkBug#WOKEN_SLEEPER_NOT_BATCHING}, {@link BlkBug#BATCH_COUNT_NOT_DECREMENTED}.
  *
- * <p><b>Not modelled</b>: io_context batching ({@code ioc_batching}: a task that set {@code FULL}
- * may take up to {@code nr_batching} more requests for 20 ms); the elevator's {@code may_queue}
- * veto (noop has none); the mempool (allocation never fails for a blocking caller, so
- * {@code starved} stays 0 and the "other class starved" wake is never needed).
+ * <p><b>Not modelled</b>: the elevator's {@code may_queue} veto and its {@code ELV_MQUEUE_MUST}
+ * exemption from {@code FULL} (noop has no {@code may_queue}, so the answer is always
+ * {@code ELV_MQUEUE_MAY}); the mempool (allocation never fails for a blocking caller, so
+ * {@code starved} stays 0 and the "other class starved" wake is never needed); {@code rq_ioc(bio)}'s
+ * blkcg context (the context is always {@code current}'s).
  *
- * <p>Invariant P13: {@code 0 <= count[c] <= 1.5 * nr_requests}; checked on every change.
+ * <p>Invariant P13: {@code 0 <= count[c] <= 1.5 * nr_requests}, checked on every change; while
+ * {@code FULL} is set for a class, only a batcher gets a request of it.
  */
 public final class RequestList {
     /** {@code BLK_RL_SYNCFULL}, {@code BLK_RL_ASYNCFULL}. */
@@ -95,21 +103,22 @@ public final class RequestList {
      * "full" ({@code -ENOMEM}); throws nothing. The kernel drops the lock to allocate from the
      * mempool and returns without it; the model allocates with the lock held (an allocation that
      * cannot fail has nothing to wait for) and the caller drops it as the kernel's caller would find it.
+     * {@code ioc} is the caller's context ({@code rq_ioc(bio)}), null if it has none.
      */
-    private Request getRequestLocked(boolean write, boolean sync) {
+    private Request getRequestLocked(boolean write, boolean sync, IoContext ioc) {
         int c = sync ? 1 : 0;
         if (count[c] + 1 >= nrCongestionOn) {
             if (count[c] + 1 >= nrRequests) {
                 if (!full(sync)) {
-                    flags |= FULL[c]; // ioc_set_batching + blk_set_rl_full: this caller still gets one
-                } else {
-                    return null;
+                    becomeBatcherAndSetFull(ioc, c); // the queue fills with this allocation
+                } else if (!IoContext.iocBatching(q, ioc)) {
+                    return null; // full, not a batcher, and noop never answers ELV_MQUEUE_MUST
                 }
             }
             congested[c] = true;
         }
-        if (count[c] >= 3 * nrRequests / 2) {
-            return null;
+        if (count[c] >= 3 * nrRequests / 2 && !q.bug(BlkBug.BATCHING_UNCAPPED)) {
+            return null; // batchers too: at most 50% over nr_requests
         }
         nrRqs[c]++;
         count[c]++;
@@ -118,23 +127,43 @@ public final class RequestList {
             throw new KernelBug("kernel BUG: rl->count[" + c + "] = " + count[c] + " above 1.5 x nr_requests "
                     + nrRequests);
         }
-        return new Request(q, q.nextTag(), write, sync);
+        Request rq = new Request(q, q.nextTag(), write, sync);
+        chargeBatch(ioc);
+        return rq;
+    }
+
+    /** {@code ioc_set_batching(q, ioc)} + {@code blk_set_rl_full(rl, sync)}. */
+    private void becomeBatcherAndSetFull(IoContext ioc, int c) {
+        IoContext.iocSetBatching(q, ioc);
+        flags |= FULL[c];
+    }
+
+    /**
+     * The end of {@code __get_request}: a batcher pays one request of its allowance. (A task below the
+     * limit with no batch running pays nothing; {@code BLK_BATCH_TIME} bounds the rest.)
+     */
+    private void chargeBatch(IoContext ioc) {
+        if (IoContext.iocBatching(q, ioc) && !q.bug(BlkBug.BATCH_COUNT_NOT_DECREMENTED)) {
+            ioc.nrBatchRequests--;
+        }
     }
 
     /**
      * {@code get_request(q, rw_flags, bio, gfp)}: queue_lock held (taken with {@code _irq}). Returns
      * a request with the lock still held (the model's {@code __get_request} keeps it; see above), or
      * an errno with the lock held: {@code -ENODEV} on a dying queue, {@code -ENOMEM} when full and the
-     * caller may not block. A caller that may block sleeps on {@code rl->wait[sync]} until a free.
+     * caller may not block. A caller that may block sleeps on {@code rl->wait[sync]} until a free, and
+     * is a batcher when it tries again.
      */
     Object getRequest(boolean write, boolean sync, boolean mayBlock) {
         Kernel kernel = q.kernel;
         int c = sync ? 1 : 0;
+        IoContext ioc = IoContext.createIoContext(kernel); // v4.4 creates it upfront: see IoContext
         while (true) {
             if (q.dying) {
                 return Errno.ENODEV;
             }
-            Request rq = getRequestLocked(write, sync);
+            Request rq = getRequestLocked(write, sync, ioc);
             if (rq != null) {
                 return rq;
             }
@@ -153,6 +182,9 @@ public final class RequestList {
                 q.queueLock.unlockIrq();
             }
             kernel.schedule(); // io_schedule(): flushes the plug first (sched_submit_work)
+            if (!q.bug(BlkBug.WOKEN_SLEEPER_NOT_BATCHING)) {
+                IoContext.iocSetBatching(q, IoContext.current(kernel)); // woken: a nice run, without the lock
+            }
             q.queueLock.lockIrq();
             wait[c].finishWait(w);
             me.setBlockedOn("");
@@ -226,6 +258,6 @@ public final class RequestList {
     @Override
     public String toString() {
         return "request_list{count=[" + count[0] + "," + count[1] + "] nr_requests=" + nrRequests
-                + " full=" + flags + "}";
+                + " nr_batching=" + q.nrBatching + " full=" + flags + "}";
     }
 }

@@ -22,20 +22,25 @@ import java.util.function.Function;
  *
  * <p><b>Request-mode</b> ({@code blk_init_queue_node(request_fn, lock)}, {@link #initQueue}):
  * {@code make_request_fn} is {@link BlkQueueBio#blkQueueBio}; the queue has a {@link RequestList}
- * ({@code nr_requests}, 128 by default), the noop {@link Elevator} with its dispatch list
- * ({@code q->queue_head}), {@code in_flight[2]} (requests the driver started and has not ended),
- * {@code request_fn_active}, the flags {@code QUEUE_FLAG_STOPPED}, {@code QUEUE_FLAG_DYING} and
- * {@code QUEUE_FLAG_SAME_COMP} (on by default: {@code QUEUE_FLAG_DEFAULT}), the timeout list and
- * timer, and the driver's hooks {@code request_fn}, {@code prep_rq_fn}, {@code softirq_done_fn} and
- * {@code rq_timed_out_fn}. Every one of these is protected by {@code queue_lock}, the driver's lock,
- * always taken with interrupts off ({@code _irq}/{@code _irqsave}); {@code request_fn} is called
- * with it held and must return with it held.
+ * ({@code nr_requests}, 128 by default, and {@code nr_batching}, 32: see {@link IoContext}), the
+ * noop {@link Elevator} with its dispatch list ({@code q->queue_head}), {@code in_flight[2]}
+ * (requests the driver started and has not ended), {@code request_fn_active}, the flags
+ * {@code QUEUE_FLAG_STOPPED}, {@code QUEUE_FLAG_DYING} and {@code QUEUE_FLAG_SAME_COMP} (on by
+ * default: {@code QUEUE_FLAG_DEFAULT}), the timeout list and timer, and the driver's hooks
+ * {@code request_fn}, {@code prep_rq_fn}, {@code softirq_done_fn} and {@code rq_timed_out_fn}.
+ * Every one of these is protected by {@code queue_lock}, the driver's lock, always taken with
+ * interrupts off ({@code _irq}/{@code _irqsave}); {@code request_fn} is called with it held and must
+ * return with it held. ({@code nr_batching} is only read.)
  */
 public final class RequestQueue {
     /** {@code BLKDEV_MAX_RQ}: the default {@code nr_requests}. */
     public static final int BLKDEV_MAX_RQ = 128;
     /** {@code BLKDEV_MIN_RQ}: the smallest {@code nr_requests} sysfs accepts (smaller is raised to it). */
     public static final int BLKDEV_MIN_RQ = 4;
+    /** {@code BLK_BATCH_REQ}: the default {@code nr_batching}, requests in one batch. */
+    public static final int BLK_BATCH_REQ = 32;
+    /** {@code BLK_BATCH_TIME} ({@code block/blk.h}): HZ/50, how long a batch lasts, in jiffies (20 ms). */
+    public static final long BLK_BATCH_TIME = Jiffies.HZ / 50;
     /** {@code BLK_DEFAULT_SG_TIMEOUT}: 30 s, in jiffies at HZ=1000. */
     public static final long BLK_DEFAULT_TIMEOUT = 30L * Jiffies.HZ;
 
@@ -68,6 +73,8 @@ public final class RequestQueue {
     Consumer<Request> softirqDoneFn;
     Function<Request, EhTimerReturn> rqTimedOutFn;
     long rqTimeout = BLK_DEFAULT_TIMEOUT;
+    /** {@code q->nr_batching}: set by {@code blk_queue_make_request}, no sysfs knob; under no lock. */
+    final int nrBatching = BLK_BATCH_REQ;
     /** {@code q->timeout_list} and {@code q->timeout}. */
     final List<Request> timeoutList = new ArrayList<>();
     final TimerList timeoutTimer;
@@ -214,6 +221,52 @@ public final class RequestQueue {
     /** {@code q->rq_timeout} in jiffies. */
     public long rqTimeoutJiffies() {
         return rqTimeout;
+    }
+
+    /** {@code q->nr_batching}: the allowance of a new batcher ({@link IoContext}). */
+    public int nrBatching() {
+        return nrBatching;
+    }
+
+    /**
+     * {@code blk_get_request(q, rw, gfp_mask)} on a legacy queue ({@code blk_old_get_request}): creates
+     * the task's io_context upfront, then {@code get_request} under {@code queue_lock}. A read is of
+     * the sync class, a write of the async one ({@code rw_is_sync}). With {@code mayBlock}
+     * ({@code GFP_NOIO}, {@code __GFP_DIRECT_RECLAIM}) the caller sleeps until a request is free;
+     * without ({@code GFP_ATOMIC}) a full class answers at once. Returns the request, which belongs to
+     * the caller until {@link #blkPutRequest}, or null where the kernel returns {@code ERR_PTR}:
+     * {@code -ENOMEM} (full and may not block) or {@code -ENODEV} (dying queue).
+     */
+    public Request blkGetRequest(boolean write, boolean mayBlock) {
+        legacy();
+        if (mayBlock) {
+            kernel.mightSleep("blk_get_request(GFP_NOIO)");
+        }
+        IoContext.createIoContext(kernel);
+        queueLock.lockIrq();
+        Object got = rl.getRequest(write, !write, mayBlock);
+        queueLock.unlockIrq(); // on success __get_request has dropped it; the model's caller does
+        return got instanceof Request rq ? rq : null;
+    }
+
+    /**
+     * {@code blk_put_request(req)}: gives back a request from {@link #blkGetRequest} that was never
+     * queued; {@code __blk_put_request} under {@code queue_lock} with {@code _irqsave}, which frees it
+     * ({@code freed_request}: the count drops, {@code FULL} may clear and one sleeper is woken). A
+     * request of another queue is refused; one still queued or already freed is a kernel BUG, as in
+     * {@code __blk_put_request}.
+     */
+    public void blkPutRequest(Request req) {
+        legacy();
+        if (req == null || req.q != this) {
+            throw new IllegalArgumentException("blk_put_request: " + req + " is not a request of this queue");
+        }
+        boolean flags = queueLock.lockIrqsave();
+        try {
+            BlkEnd.blkPutRequestLocked(this, req);
+        } finally {
+            queueLock.unlockIrqrestore(flags);
+        }
     }
 
     /** {@code rq_affinity} ({@code QUEUE_FLAG_SAME_COMP}): complete on the submitting CPU. */

@@ -45,6 +45,7 @@ public final class Task {
     private String blockedOn = "";
     private final Deque<Object> heldLocks = new ArrayDeque<>();
     private Object plug;
+    private Object ioContext;
 
     Task(String comm, Thread thread) {
         this.comm = comm;
@@ -110,6 +111,19 @@ public final class Task {
     /** Sets {@code current->plug} ({@code blk_start_plug}, {@code blk_finish_plug}). */
     public void setPlug(Object plug) {
         this.plug = plug;
+    }
+
+    /**
+     * {@code current->io_context}: the block layer's per-task I/O context, or null until its first
+     * use ({@code create_io_context}). Only the task touches it.
+     */
+    public Object ioContext() {
+        return ioContext;
+    }
+
+    /** Sets {@code current->io_context} ({@code create_task_io_context}). */
+    public void setIoContext(Object ioc) {
+        this.ioContext = ioc;
     }
 
     @Override

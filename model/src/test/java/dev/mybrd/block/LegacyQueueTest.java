@@ -439,6 +439,8 @@ class LegacyQueueTest {
                     BlkPlug plug = BlkPlug.start(kernel);
                     plugged.countDown();
                     BlkQueueBio.blkQueueBio(q, write(30_000, 8)); // sleeps with an empty plug, then is plugged
+                    // woken, the task is a batcher (ioc_set_batching) until BLK_BATCH_TIME has passed
+                    q.timers().tick(RequestQueue.BLK_BATCH_TIME);
                     BlkQueueBio.blkQueueBio(q, mine);
                     BlkPlug.finish(kernel, plug);
                 });

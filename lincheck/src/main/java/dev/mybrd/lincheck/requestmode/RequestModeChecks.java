@@ -25,6 +25,7 @@ public final class RequestModeChecks {
     private static final String SOFTIRQ = Catalog.SOFTIRQ;
 
     private static final int INVOCATIONS = 5;
+    private static final int WOKEN_INVOCATIONS = 5;
 
     private RequestModeChecks() {
     }
@@ -35,6 +36,8 @@ public final class RequestModeChecks {
         String p14 = "P14 get_request sleeper is woken";
         String p17 = "P17/P1 each request completed once";
         String p27 = "P27/P3 success means the data moved";
+        String p13 = "P13 batching: FULL admits batchers, cap 1.5 x nr";
+        String woken = "P14 a woken get_request sleeper gets its request";
         return List.of(
                 new LincheckCheck(RQ, "per-sector-mc", lin, Expect.HOLDS, PerSectorRqDisk.class,
                         () -> perSector(PerSectorRqDisk.class, 0)),
@@ -46,6 +49,20 @@ public final class RequestModeChecks {
                         () -> sleeper(GetRequestSleeper.class)),
                 new LincheckCheck(RQ, "seeded-register-after-unlock", p14, Expect.CATCHES_BUG,
                         SeededGetRequestSleeper.class, () -> sleeper(SeededGetRequestSleeper.class)),
+                new ScenarioCheck(RQ, "batching-limits", p13, Expect.HOLDS,
+                        () -> BatchingLimitsScenario.run(Set.of())),
+                new ScenarioCheck(RQ, "seeded-batching-uncapped", p13, Expect.CATCHES_BUG,
+                        () -> BatchingLimitsScenario.run(Set.of(BlkBug.BATCHING_UNCAPPED))),
+                new ScenarioCheck(RQ, "seeded-batch-count-not-decremented", p13, Expect.CATCHES_BUG,
+                        () -> BatchingLimitsScenario.run(Set.of(BlkBug.BATCH_COUNT_NOT_DECREMENTED))),
+                new ScenarioCheck(RQ, "woken-sleeper-batches", woken, Expect.HOLDS,
+                        () -> WokenSleeperScenario.run(Set.of())),
+                new ScenarioCheck(RQ, "seeded-woken-sleeper-not-batching", woken, Expect.CATCHES_BUG,
+                        () -> WokenSleeperScenario.run(Set.of(BlkBug.WOKEN_SLEEPER_NOT_BATCHING))),
+                new LincheckCheck(RQ, "woken-sleeper-batches-mc", woken, Expect.HOLDS, WokenSleeperBatcher.class,
+                        () -> wokenSleeper(WokenSleeperBatcher.class)),
+                new LincheckCheck(RQ, "seeded-woken-sleeper-not-batching-mc", woken, Expect.CATCHES_BUG,
+                        SeededWokenSleeperBatcher.class, () -> wokenSleeper(SeededWokenSleeperBatcher.class)),
                 new LincheckCheck(SOFTIRQ, "per-sector-softirq-mc", lin, Expect.HOLDS, SeededRqDisks.Softirq.class,
                         () -> perSector(SeededRqDisks.Softirq.class, 0)),
                 new LincheckCheck(SOFTIRQ, "seeded-double-completion", p17, Expect.CATCHES_BUG,
@@ -70,6 +87,21 @@ public final class RequestModeChecks {
                         .thread(call("write", 0, 0, 1))
                         .thread(call("write", 1, 1, 2))
                         .post(call("read", 3, 0), call("read", 3, 1))
+                        .build());
+    }
+
+    /**
+     * Model checking of a get_request sleeper against a task that frees one request and takes one. The
+     * deterministic {@link WokenSleeperScenario} carries the race; these few invocations let the model
+     * checker move the driver's free and allocation around the sleeper's wake-up, and the seeded bug is
+     * caught in the first.
+     */
+    private static Options<?, ?> wokenSleeper(Class<?> testClass) {
+        return new ModelCheckingOptions().iterations(0).invocationsPerIteration(WOKEN_INVOCATIONS)
+                .sequentialSpecification(WokenSleeperBatcherSpec.class)
+                .addCustomScenario(Scenarios.of(testClass)
+                        .thread(call("sleeper"))
+                        .thread(call("driver"))
                         .build());
     }
 
