@@ -50,12 +50,5 @@ public enum BlkBug {
      * no further free it sleeps for ever (P14). Reconstructed: v2.6.11 and v4.4 both
      * have the call.
      */
-    WOKEN_SLEEPER_NOT_BATCHING,
-    /**
-     * {@code __get_request} never charges a batcher ({@code ioc->nr_batch_requests--} left out): the
-     * allowance of {@code nr_batching} requests never runs out, so for {@code BLK_BATCH_TIME} one
-     * batcher takes everything up to the 1.5 x cap while every other task waits. The classic
-     * budget-not-spent failure, reconstructed (no kernel shipped it).
-     */
-    BATCH_COUNT_NOT_DECREMENTED
+    WOKEN_SLEEPER_NOT_BATCHING
 }

@@ -31,7 +31,7 @@ import dev.mybrd.sched.WaitQueueHead;
  * fresh allowance always buys one request. A free under the same lock sees the waiter and wakes one;
  * the lock makes the failed check and the registration one step for the waker, so no wake-up is lost
  * (P14). Seeded: {@link BlkBug#GET_REQUEST_REGISTER_AFTER_UNLOCK}, {@link BlkBug#BATCHING_UNCAPPED},
- * {@link BlkBug#WOKEN_SLEEPER_NOT_BATCHING}, {@link BlkBug#BATCH_COUNT_NOT_DECREMENTED}.
+ * {@link BlkBug#WOKEN_SLEEPER_NOT_BATCHING}.
  *
  * <p><b>Not modelled</b>: the elevator's {@code may_queue} veto and its {@code ELV_MQUEUE_MUST}
  * exemption from {@code FULL} (noop has no {@code may_queue}, so the answer is always
@@ -143,7 +143,7 @@ public final class RequestList {
      * limit with no batch running pays nothing; {@code BLK_BATCH_TIME} bounds the rest.)
      */
     private void chargeBatch(IoContext ioc) {
-        if (IoContext.iocBatching(q, ioc) && !q.bug(BlkBug.BATCH_COUNT_NOT_DECREMENTED)) {
+        if (IoContext.iocBatching(q, ioc)) {
             ioc.nrBatchRequests--;
         }
     }

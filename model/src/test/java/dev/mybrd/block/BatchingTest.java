@@ -107,13 +107,6 @@ class BatchingTest {
                 uncapped.blkGetRequest(true, false);
             }
         })).isInstanceOf(KernelBug.class).hasMessageContaining("rl->count[0] = 7 above 1.5 x nr_requests 4");
-        RequestQueue free = queue(BlkBug.BATCH_COUNT_NOT_DECREMENTED);
-        kernel.runOn(0, "batcher", () -> {
-            for (int i = 0; i < 192; i++) {
-                assertThat(free.blkGetRequest(true, false)).as("request %d", i).isNotNull();
-            }
-            assertThat(IoContext.current(kernel).nrBatchRequests()).isEqualTo(free.nrBatching());
-        });
     }
 
     @Test

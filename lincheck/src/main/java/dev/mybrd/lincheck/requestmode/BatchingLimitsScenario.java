@@ -29,8 +29,7 @@ import java.util.Set;
  * </ol>
  * After every allocation {@code count <= 1.5 x nr_requests} (the model also asserts it in
  * {@code __get_request}, as a kernel BUG). Seeded: {@link BlkBug#BATCHING_UNCAPPED} (v2.6.11's
- * allocator, phase 3) and {@link BlkBug#BATCH_COUNT_NOT_DECREMENTED} (phase 1). Returns null, or the
- * violation.
+ * allocator, phase 3). Returns null, or the violation.
  */
 public final class BatchingLimitsScenario {
     private static final int BOUND = 1000;

@@ -53,8 +53,6 @@ public final class RequestModeChecks {
                         () -> BatchingLimitsScenario.run(Set.of())),
                 new ScenarioCheck(RQ, "seeded-batching-uncapped", p13, Expect.CATCHES_BUG,
                         () -> BatchingLimitsScenario.run(Set.of(BlkBug.BATCHING_UNCAPPED))),
-                new ScenarioCheck(RQ, "seeded-batch-count-not-decremented", p13, Expect.CATCHES_BUG,
-                        () -> BatchingLimitsScenario.run(Set.of(BlkBug.BATCH_COUNT_NOT_DECREMENTED))),
                 new ScenarioCheck(RQ, "woken-sleeper-batches", woken, Expect.HOLDS,
                         () -> WokenSleeperScenario.run(Set.of())),
                 new ScenarioCheck(RQ, "seeded-woken-sleeper-not-batching", woken, Expect.CATCHES_BUG,
