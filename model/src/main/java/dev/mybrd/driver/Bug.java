@@ -102,5 +102,13 @@ public enum Bug {
      * may also complete them (spec 3.11, last classic bug): no {@code REQ_ATOM_COMPLETE} arbitration,
      * so a slow request that times out is ended twice. mq-mode only. Breaks P1.
      */
-    COMPLETION_AND_TIMEOUT_BOTH_END
+    COMPLETION_AND_TIMEOUT_BOTH_END,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#PLUG_STALE_SAME_QUEUE_RQ} (spec 3.13). Needs 2+ hw queues. Breaks P1. */
+    PLUG_STALE_SAME_QUEUE_RQ,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#SCHED_FLUSH_IGNORES_MQ_LIST} (spec 3.13). Breaks P29. */
+    SCHED_FLUSH_IGNORES_MQ_LIST,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#DIRECT_ISSUE_BUSY_DROPPED} (spec 3.11 M4/M5). Needs 2+ hw queues. Breaks P1/P2. */
+    DIRECT_ISSUE_BUSY_DROPPED,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#ACCOUNT_DONE_SKIPPED_ON_ERROR} (spec 2.8 item 6's pattern). Breaks P19. */
+    ACCOUNT_DONE_SKIPPED_ON_ERROR
 }

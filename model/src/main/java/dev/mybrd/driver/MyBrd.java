@@ -281,7 +281,7 @@ public final class MyBrd {
         for (Bug b : config.bugs()) {
             boolean mqOnly = b == Bug.QUEUE_RQ_SWALLOWS_ERROR || b == Bug.MQ_TRANSFER_IN_QUEUE_RQ
                     || b == Bug.BUSY_LEFTOVERS_DROPPED || b == Bug.CTX_PENDING_CLEARED_AFTER_SPLICE
-                    || b == Bug.COMPLETION_AND_TIMEOUT_BOTH_END;
+                    || b == Bug.COMPLETION_AND_TIMEOUT_BOTH_END || mqCoreBug(b) != null;
             if (mqOnly && config.queueMode() != QueueMode.MQ) {
                 throw new IllegalArgumentException("bug " + b + " needs queue_mode=mq, got queue_mode="
                         + config.queueMode().label() + " (-EINVAL)");
@@ -297,6 +297,20 @@ public final class MyBrd {
                         + " (-EINVAL)");
             }
         }
+    }
+
+    /**
+     * The blk-mq core bug a driver {@link Bug} of the plugging and accounting chapter switches on, or
+     * null (the older ones are mapped one by one in {@link MyBrdMqMode}).
+     */
+    static dev.mybrd.blkmq.MqBug mqCoreBug(Bug b) {
+        return switch (b) {
+            case PLUG_STALE_SAME_QUEUE_RQ -> dev.mybrd.blkmq.MqBug.PLUG_STALE_SAME_QUEUE_RQ;
+            case SCHED_FLUSH_IGNORES_MQ_LIST -> dev.mybrd.blkmq.MqBug.SCHED_FLUSH_IGNORES_MQ_LIST;
+            case DIRECT_ISSUE_BUSY_DROPPED -> dev.mybrd.blkmq.MqBug.DIRECT_ISSUE_BUSY_DROPPED;
+            case ACCOUNT_DONE_SKIPPED_ON_ERROR -> dev.mybrd.blkmq.MqBug.ACCOUNT_DONE_SKIPPED_ON_ERROR;
+            default -> null;
+        };
     }
 
     /** {@code mybrd->mybrd_queue_lock} (request-mode only). */
