@@ -8,6 +8,7 @@ import dev.mybrd.lincheck.waitqueue.WaitQueueChecks;
 import dev.mybrd.lincheck.ida.IdaChecks;
 import dev.mybrd.lincheck.mqtags.MqTagsChecks;
 import dev.mybrd.lincheck.mq.MqChecks;
+import dev.mybrd.lincheck.mq.MqPlugChecks;
 import dev.mybrd.lincheck.spinlock.SpinlockChecks;
 import dev.mybrd.lincheck.rcu.RcuChecks;
 import dev.mybrd.lincheck.workqueue.WorkQueueChecks;
@@ -53,6 +54,7 @@ public final class Catalog {
         checks.addAll(RequestModeChecks.all());
         checks.addAll(MqTagsChecks.all());
         checks.addAll(MqChecks.all());
+        checks.addAll(MqPlugChecks.all());
         return checks;
     }
 

@@ -5,7 +5,6 @@ import dev.mybrd.block.BlkPlug;
 import dev.mybrd.block.ReqOp;
 import dev.mybrd.kernel.Kernel;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -34,11 +33,42 @@ public final class BlkMqPlug {
     private BlkMqPlug() {
     }
 
-    /** The sort of {@code plug_ctx_cmp}: by ctx (the kernel compares ctx pointers), then sector. */
-    private static final Comparator<BlkMqRequest> PLUG_CTX_CMP = Comparator
-            .comparingInt((BlkMqRequest r) -> System.identityHashCode(r.q))
-            .thenComparingInt(r -> r.mqCtx.cpu)
-            .thenComparingLong(r -> r.sector);
+    /**
+     * {@code list_sort(NULL, &list, plug_ctx_cmp)}: grouped by ctx, by sector within a ctx, stable.
+     * The kernel orders ctxs by address; the model by queue (in order of first appearance) and then
+     * CPU, which groups the same way without identity hashes (model checking needs determinism).
+     * An insertion sort: a plug holds at most 16 requests per queue.
+     */
+    private static void sortByCtx(List<BlkMqRequest> list) {
+        List<BlkMqQueue> queues = new ArrayList<>();
+        for (BlkMqRequest rq : list) {
+            if (!queues.contains(rq.q)) {
+                queues.add(rq.q);
+            }
+        }
+        for (int i = 1; i < list.size(); i++) {
+            BlkMqRequest rq = list.get(i);
+            int j = i - 1;
+            while (j >= 0 && before(queues, rq, list.get(j))) {
+                list.set(j + 1, list.get(j));
+                j--;
+            }
+            list.set(j + 1, rq);
+        }
+    }
+
+    /** {@code plug_ctx_cmp}'s strict order: {@code a} goes before {@code b}. */
+    private static boolean before(List<BlkMqQueue> queues, BlkMqRequest a, BlkMqRequest b) {
+        int qa = queues.indexOf(a.q);
+        int qb = queues.indexOf(b.q);
+        if (qa != qb) {
+            return qa < qb;
+        }
+        if (a.mqCtx.cpu != b.mqCtx.cpu) {
+            return a.mqCtx.cpu < b.mqCtx.cpu;
+        }
+        return a.sector < b.sector;
+    }
 
     /**
      * {@code blk_needs_flush_plug}'s blk-mq term: something on {@code mq_list}; with
@@ -123,7 +153,7 @@ public final class BlkMqPlug {
     public static void flushPlugList(Kernel kernel, BlkPlug plug, boolean fromSchedule) {
         List<BlkMqRequest> list = new ArrayList<>(plug.mqList());
         plug.mqList().clear(); // list_splice_init: the plug is empty before anything is inserted
-        list.sort(PLUG_CTX_CMP);
+        sortByCtx(list);
         BlkMqCtx thisCtx = null;
         BlkMqQueue thisQ = null;
         List<BlkMqRequest> ctxList = new ArrayList<>();
@@ -138,7 +168,7 @@ public final class BlkMqPlug {
             }
             ctxList.add(rq);
         }
-        if (thisCtx != null) {
+        if (thisCtx != null && !thisQ.bug(MqBug.FLUSH_PLUG_LOSES_LAST_BATCH)) {
             thisQ.insertRequests(thisCtx, ctxList, fromSchedule);
         }
     }

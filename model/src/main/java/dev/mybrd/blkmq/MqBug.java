@@ -46,5 +46,12 @@ public enum MqBug {
      * error: {@code in_flight} is never given back and {@code ios} undercounts (the pattern of mybrd
      * ch03's leak, spec 2.8 item 6, moved into blk-mq's end path). Breaks P19.
      */
-    ACCOUNT_DONE_SKIPPED_ON_ERROR
+    ACCOUNT_DONE_SKIPPED_ON_ERROR,
+    /**
+     * {@code blk_mq_flush_plug_list} inserts a ctx's batch only when the next ctx begins and forgets
+     * the final batch after the loop (the {@code if (this_ctx)} tail): the last ctx's plugged requests
+     * leave the plug but reach no list, and are never dispatched. Not a kernel commit: the classic
+     * lost-tail-of-a-batched-loop bug, named in this chapter's brief. Breaks P1/P29.
+     */
+    FLUSH_PLUG_LOSES_LAST_BATCH
 }

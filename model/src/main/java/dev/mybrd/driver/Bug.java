@@ -110,5 +110,7 @@ public enum Bug {
     /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#DIRECT_ISSUE_BUSY_DROPPED} (spec 3.11 M4/M5). Needs 2+ hw queues. Breaks P1/P2. */
     DIRECT_ISSUE_BUSY_DROPPED,
     /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#ACCOUNT_DONE_SKIPPED_ON_ERROR} (spec 2.8 item 6's pattern). Breaks P19. */
-    ACCOUNT_DONE_SKIPPED_ON_ERROR
+    ACCOUNT_DONE_SKIPPED_ON_ERROR,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#FLUSH_PLUG_LOSES_LAST_BATCH}. Breaks P1/P29. */
+    FLUSH_PLUG_LOSES_LAST_BATCH
 }

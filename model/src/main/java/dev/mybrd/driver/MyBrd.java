@@ -309,6 +309,7 @@ public final class MyBrd {
             case SCHED_FLUSH_IGNORES_MQ_LIST -> dev.mybrd.blkmq.MqBug.SCHED_FLUSH_IGNORES_MQ_LIST;
             case DIRECT_ISSUE_BUSY_DROPPED -> dev.mybrd.blkmq.MqBug.DIRECT_ISSUE_BUSY_DROPPED;
             case ACCOUNT_DONE_SKIPPED_ON_ERROR -> dev.mybrd.blkmq.MqBug.ACCOUNT_DONE_SKIPPED_ON_ERROR;
+            case FLUSH_PLUG_LOSES_LAST_BATCH -> dev.mybrd.blkmq.MqBug.FLUSH_PLUG_LOSES_LAST_BATCH;
             default -> null;
         };
     }
