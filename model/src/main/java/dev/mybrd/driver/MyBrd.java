@@ -47,7 +47,9 @@ import java.util.Set;
  * into the disk's {@code part0} ({@link #stats()}, {@code /sys/block/mybrd/stat}). Discards count as
  * writes ({@code bio_data_dir}). mybrd's master branch removed these calls, so there the stat file
  * stays at zero; the model keeps ch03's accounting. Unlike ch03 the model also ends the accounting
- * when the bio fails; ch03's leak is {@link Bug#IN_FLIGHT_LEAK_ON_ERROR}.
+ * when the bio fails; ch03's leak is {@link Bug#IN_FLIGHT_LEAK_ON_ERROR}. In request-mode and mq-mode
+ * the block layer accounts requests instead ({@code blk_account_io_start}/{@code _done}, into the
+ * same {@code part0}).
  *
  * <p><b>Atomicity.</b> A bio is not atomic: a segment spanning two pages is copied one page at a
  * time, and concurrent overlapping I/O may tear. Single-page operations are linearizable per sector;
