@@ -9,6 +9,7 @@ import dev.mybrd.lincheck.ida.IdaChecks;
 import dev.mybrd.lincheck.mqtags.MqTagsChecks;
 import dev.mybrd.lincheck.mq.MqChecks;
 import dev.mybrd.lincheck.mq.SharedTagChecks;
+import dev.mybrd.lincheck.mq.MqPlugChecks;
 import dev.mybrd.lincheck.spinlock.SpinlockChecks;
 import dev.mybrd.lincheck.rcu.RcuChecks;
 import dev.mybrd.lincheck.workqueue.WorkQueueChecks;
@@ -55,6 +56,7 @@ public final class Catalog {
         checks.addAll(MqTagsChecks.all());
         checks.addAll(MqChecks.all());
         checks.addAll(SharedTagChecks.all());
+        checks.addAll(MqPlugChecks.all());
         return checks;
     }
 

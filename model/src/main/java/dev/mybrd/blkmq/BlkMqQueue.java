@@ -1,7 +1,10 @@
 package dev.mybrd.blkmq;
 
 import dev.mybrd.block.Bio;
+import dev.mybrd.block.BlkAccount;
+import dev.mybrd.block.BlkPlug;
 import dev.mybrd.block.BlkStatus;
+import dev.mybrd.block.PartStat;
 import dev.mybrd.block.ReqOp;
 import dev.mybrd.block.RequestQueue;
 import dev.mybrd.kernel.Errno;
@@ -26,15 +29,31 @@ import java.util.function.Consumer;
  * over the tag set's tags, {@code mq_map}, the submission path, the run/dispatch loop, completion,
  * the timeout scan and the requeue list.
  *
- * <p><b>Submission</b> ({@link #makeRequest}: {@code blk_mq_make_request}; with one hardware queue
- * v4.4 installs {@code blk_sq_make_request}, which differs only in plugging, not modelled here):
- * take a usage reference ({@code blk_queue_enter}); {@code blk_mq_map_request}: this CPU's ctx with
+ * <p><b>Submission</b> ({@link #makeRequest}; v4.4 installs {@code blk_sq_make_request} for one
+ * hardware queue and {@code blk_mq_make_request} for several): take a usage reference
+ * ({@code blk_queue_enter}); try to merge the bio into the task's plug ({@link BlkMqPlug},
+ * lock-free, counting this queue's plugged requests); {@code blk_mq_map_request}: this CPU's ctx with
  * preemption disabled, {@code hctx = map_queue(ctx->cpu)}, a tag without sleeping, else run the
  * hardware queue once and allocate again allowing {@code bt_get} to sleep (it may come back on
  * another CPU with another ctx and hctx); then {@code blk_mq_merge_queue_io}: under {@code ctx->lock}
  * merge the bio into one of the last 8 requests of {@code ctx->rq_list} (the new request is freed), or
  * append the request and set the ctx's pending bit; then, unless merged, run the hardware queue
- * (inline for a sync bio, still with preemption disabled) and give the ctx back.
+ * (inline for a sync bio, still with preemption disabled) and give the ctx back. <em>With one
+ * hardware queue and a plug</em> the new request goes onto {@code plug->mq_list} instead (the plug
+ * is flushed first if it holds 16). <em>With several</em>, a sync bio or a plugged one takes the
+ * direct path: plugged, the new request replaces the queue's one plugged request, which is issued;
+ * unplugged, the new request is issued itself: {@code queue_rq} straight from the submitter
+ * ({@code blk_mq_direct_issue_request}, preemption enabled), and a BUSY answer inserts it into its
+ * ctx with an asynchronous run ({@code blk_mq_insert_request}). The model's bios are direct I/O,
+ * all sync, so with several hardware queues every bio takes the direct path.
+ *
+ * <p><b>Accounting</b> (when the queue has a disk's statistics, {@link #setStats}: v4.4 sets
+ * {@code REQ_IO_STAT} on every request of an mq queue): {@code blk_account_io_start} as the
+ * request gets its first bio ({@code blk_mq_bio_to_request}: {@code in_flight}++), a merge into a
+ * queued or plugged request counts in {@code merges}; {@code blk_update_request} adds the ended
+ * bytes to {@code sectors} ({@code blk_account_io_completion}), and {@code __blk_mq_end_request}
+ * counts the {@code ios} and gives {@code in_flight} back ({@code blk_account_io_done}), on the
+ * error path too. A requeue or BUSY changes nothing: the request is still in flight.
  *
  * <p><b>Run</b> ({@link #runHwQueue}, {@code __blk_mq_run_hw_queue}): nothing if STOPPED;
  * {@code flush_busy_ctxs} clears each pending bit <em>before</em> splicing that ctx's list under its
@@ -99,6 +118,8 @@ public final class BlkMqQueue implements BlkMqQueueMap {
     private final AtomicLong requeued = new AtomicLong();
     private final AtomicLong busy = new AtomicLong();
     private final AtomicLong merged = new AtomicLong();
+    /** The disk's {@code part0} statistics this queue accounts into, or null (no accounting). */
+    private volatile PartStat stats;
     /** Test seam: runs in {@code flush_busy_ctxs} right after each splice (nothing by default). */
     private volatile Runnable afterSplice = () -> { };
 
@@ -282,6 +303,19 @@ public final class BlkMqQueue implements BlkMqQueueMap {
         this.afterSplice = hook == null ? () -> { } : hook;
     }
 
+    /**
+     * The disk whose {@code part0} this queue's requests are accounted into ({@code rq->rq_disk},
+     * {@code QUEUE_FLAG_IO_STAT}); null switches accounting off.
+     */
+    public void setStats(PartStat st) {
+        this.stats = st;
+    }
+
+    /** {@code queue_max_hw_sectors(q)}. */
+    int maxHwSectors() {
+        return maxHwSectors;
+    }
+
     /** {@code QUEUE_FLAG_SAME_COMP}: complete on the submitting CPU. */
     public void setSameComp(boolean on) {
         this.sameComp = on;
@@ -374,14 +408,185 @@ public final class BlkMqQueue implements BlkMqQueueMap {
     }
 
     private void makeRequestEntered(Bio bio) {
+        if (hctxs.length > 1) {
+            mqMakeRequest(bio);
+        } else {
+            sqMakeRequest(bio);
+        }
+    }
+
+    /**
+     * {@code blk_sq_make_request(q, bio)}: plug merge; a request; with a plug, onto
+     * {@code mq_list} (flushing first at {@code BLK_MAX_REQUEST_COUNT}); else ctx merge or insert
+     * and an inline run.
+     */
+    private void sqMakeRequest(Bio bio) {
         boolean isSync = true; // direct I/O: reads, and writes with REQ_SYNC (WRITE_ODIRECT)
-        BlkMqRequest rq = mapRequest(bio);
-        BlkMqCtx ctx = rq.mqCtx;
-        BlkMqHwCtx hctx = rq.hctx;
-        if (!mergeQueueIo(hctx, ctx, rq, bio)) {
-            runHwQueue(hctx, !isSync);
+        int[] requestCount = {0};
+        if (BlkMqPlug.attemptPlugMerge(kernel, this, bio, requestCount, null)) {
+            return;
+        }
+        BlkMqRequest rq = mapRequest(bio); // may sleep in bt_get, which flushes the plug
+        BlkPlug plug = BlkPlug.currentPlug(kernel);
+        if (plug != null) {
+            bioToRequest(rq, bio);
+            kernel.putCpu(); // blk_mq_put_ctx(data.ctx)
+            if (requestCount[0] >= BlkPlug.BLK_MAX_REQUEST_COUNT) {
+                BlkPlug.flushPlugList(kernel, plug, false);
+            }
+            BlkMqPlug.add(plug, rq);
+            return;
+        }
+        if (!mergeQueueIo(rq.hctx, rq.mqCtx, rq, bio)) {
+            runHwQueue(rq.hctx, !isSync);
         }
         kernel.putCpu(); // blk_mq_put_ctx(data.ctx)
+    }
+
+    /**
+     * {@code blk_mq_make_request(q, bio)}: plug merge; a request; a sync or plugged bio takes the
+     * direct path (the limited plug keeps one request, the displaced one or the new one is issued
+     * directly, and on BUSY inserted); otherwise ctx merge or insert and a run.
+     */
+    private void mqMakeRequest(Bio bio) {
+        boolean isSync = true; // direct I/O
+        int[] requestCount = {0};
+        BlkMqRequest[] sameQueueRq = {null};
+        if (BlkMqPlug.attemptPlugMerge(kernel, this, bio, requestCount, sameQueueRq)) {
+            return;
+        }
+        BlkMqRequest rq = mapRequest(bio); // may sleep in bt_get, which flushes the plug
+        BlkPlug plug = BlkPlug.currentPlug(kernel);
+        if (plug != null || isSync) { // no BLK_MQ_F_DEFER_ISSUE
+            bioToRequest(rq, bio);
+            BlkMqRequest oldRq = null;
+            if (plug != null) {
+                boolean recheck = !bug(MqBug.PLUG_STALE_SAME_QUEUE_RQ);
+                if (sameQueueRq[0] != null && (!recheck || !plug.mqList().isEmpty())) {
+                    oldRq = sameQueueRq[0];
+                    unlinkQueuelist(plug, oldRq); // list_del_init(&old_rq->queuelist)
+                }
+                BlkMqPlug.add(plug, rq);
+            } else {
+                oldRq = rq;
+            }
+            kernel.putCpu(); // blk_mq_put_ctx(data.ctx)
+            if (oldRq == null || directIssueRequest(oldRq)) {
+                return;
+            }
+            if (bug(MqBug.DIRECT_ISSUE_BUSY_DROPPED)) {
+                kernel.printk("blk-mq: " + oldRq + " answered BUSY on direct issue and dropped (seeded)");
+                return;
+            }
+            insertRequest(oldRq, false, true, true);
+            return;
+        }
+        if (!mergeQueueIo(rq.hctx, rq.mqCtx, rq, bio)) {
+            runHwQueue(rq.hctx, !isSync);
+        }
+        kernel.putCpu();
+    }
+
+    /**
+     * {@code list_del_init(&rq->queuelist)}: off the plug, or (only with the seeded stale
+     * {@code same_queue_rq}) off whatever ctx list a flush put it on. The kernel unlinks without a
+     * lock; the model takes the ctx lock so that Java's list stays intact; the request is lost to its
+     * list all the same.
+     */
+    private void unlinkQueuelist(BlkPlug plug, BlkMqRequest rq) {
+        if (plug.mqList().remove(rq)) {
+            return;
+        }
+        BlkMqCtx ctx = rq.mqCtx;
+        ctx.lock.lock();
+        ctx.rqList.remove(rq);
+        ctx.lock.unlock();
+    }
+
+    /**
+     * {@code blk_mq_direct_issue_request(rq, &cookie)}: {@code queue_rq} on the request's hctx, as
+     * the last of its batch, from the submitter (preemption enabled). OK: done; ERROR: ended with
+     * {@code -EIO}; BUSY: STARTED cleared, false (the caller inserts it).
+     */
+    private boolean directIssueRequest(BlkMqRequest rq) {
+        BlkMqHwCtx hctx = mapQueueHctx(rq.mqCtx.cpu);
+        BlkMqOps.QueueRqResult ret = ops.queueRq(hctx, rq, true);
+        if (ret == BlkMqOps.QueueRqResult.OK) {
+            return true;
+        }
+        rq.clearStarted(); // __blk_mq_requeue_request
+        if (ret == BlkMqOps.QueueRqResult.ERROR) {
+            rq.errors = Errno.EIO.negative();
+            endRequest(rq, rq.errors);
+            return true;
+        }
+        busy.incrementAndGet();
+        return false;
+    }
+
+    /**
+     * {@code blk_mq_insert_request(rq, at_head, run_queue, async)}: onto its ctx's list under
+     * {@code ctx->lock}, pending bit set; then maybe a run.
+     */
+    private void insertRequest(BlkMqRequest rq, boolean atHead, boolean runQueue, boolean async) {
+        kernel.getCpu(); // current_ctx = blk_mq_get_ctx(q); every CPU stays online
+        try {
+            BlkMqCtx ctx = rq.mqCtx;
+            BlkMqHwCtx hctx = mapQueueHctx(ctx.cpu);
+            ctx.lock.lock();
+            insertRequest(hctx, ctx, rq, atHead);
+            ctx.lock.unlock();
+            if (runQueue) {
+                runHwQueue(hctx, async);
+            }
+        } finally {
+            kernel.putCpu();
+        }
+    }
+
+    /**
+     * {@code blk_mq_insert_requests(q, ctx, list, depth, from_schedule)}: one ctx's run of a plug
+     * flush, appended under {@code ctx->lock} with {@code rq->mq_ctx = ctx}, the pending bit set once;
+     * then the ctx's hctx is run, asynchronously when the flush comes from {@code schedule()}.
+     */
+    void insertRequests(BlkMqCtx ctx, List<BlkMqRequest> list, boolean fromSchedule) {
+        kernel.getCpu(); // current_ctx = blk_mq_get_ctx(q)
+        try {
+            BlkMqHwCtx hctx = mapQueueHctx(ctx.cpu);
+            ctx.lock.lock();
+            for (BlkMqRequest rq : list) {
+                rq.mqCtx = ctx;
+                ctx.rqList.addLast(rq); // __blk_mq_insert_req_list
+            }
+            hctx.markPending(ctx);
+            ctx.lock.unlock();
+            runHwQueue(hctx, fromSchedule);
+        } finally {
+            kernel.putCpu(); // blk_mq_put_ctx(current_ctx)
+        }
+    }
+
+    /** {@code blk_mq_bio_to_request(rq, bio)}: the first bio, and {@code blk_account_io_start(rq, 1)}. */
+    private void bioToRequest(BlkMqRequest rq, Bio bio) {
+        rq.bioToRequest(bio);
+        PartStat st = stats;
+        if (st != null) {
+            rq.startTime = st.jiffies().get();
+            rq.ioStat = true;
+            BlkAccount.ioStart(st, rw(rq), true);
+        }
+    }
+
+    /** {@code blk_account_io_start(rq, 0)} of {@code bio_attempt_{back,front}_merge}: {@code merges[rw]}++. */
+    void accountMerge(BlkMqRequest rq) {
+        PartStat st = stats;
+        if (st != null && rq.ioStat) {
+            BlkAccount.ioStart(st, rw(rq), false);
+        }
+    }
+
+    private static int rw(BlkMqRequest rq) {
+        return rq.write ? PartStat.WRITE : PartStat.READ;
     }
 
     /**
@@ -403,6 +608,8 @@ public final class BlkMqQueue implements BlkMqQueueMap {
         }
         BlkMqRequest rq = (BlkMqRequest) rt.rq();
         rq.init(ctxs[data.ctx().cpu()], hctxs[data.hctx().queueNum()], rt.inflight());
+        rq.q = this;
+        rq.ioStat = false;
         return rq;
     }
 
@@ -419,7 +626,7 @@ public final class BlkMqQueue implements BlkMqQueueMap {
             freeRequest(rq);
             return true;
         }
-        rq.bioToRequest(bio);
+        bioToRequest(rq, bio);
         insertRequest(hctx, ctx, rq, false);
         ctx.lock.unlock();
         return false;
@@ -439,10 +646,12 @@ public final class BlkMqQueue implements BlkMqQueueMap {
             }
             if (rq.endSector() == bio.sector()) {
                 rq.appendBio(bio); // bio_attempt_back_merge
+                accountMerge(rq);
                 return true;
             }
             if (bio.endSector() == rq.sector) {
                 rq.prependBio(bio); // bio_attempt_front_merge
+                accountMerge(rq);
                 return true;
             }
         }
@@ -651,9 +860,23 @@ public final class BlkMqQueue implements BlkMqQueueMap {
         }
     }
 
-    /** {@code blk_mq_end_request(rq, error)}: {@code blk_update_request} for every byte, then free. */
+    /**
+     * {@code blk_mq_end_request(rq, error)}: {@code blk_update_request} for every byte (its
+     * {@code blk_account_io_completion}, then each bio ends), then {@code __blk_mq_end_request}:
+     * {@code blk_account_io_done}, and free.
+     */
     public void endRequest(BlkMqRequest rq, int error) {
+        rq.checkLive("blk_update_request");
+        PartStat st = rq.ioStat ? stats : null;
+        int rw = rw(rq);
+        long startTime = rq.startTime;
+        if (st != null) {
+            BlkAccount.ioCompletion(st, rw, rq.dataLen);
+        }
         rq.endBios(error);
+        if (st != null && !(error != 0 && bug(MqBug.ACCOUNT_DONE_SKIPPED_ON_ERROR))) {
+            BlkAccount.ioDone(st, rw, startTime);
+        }
         freeRequest(rq); // __blk_mq_end_request: no end_io, so blk_mq_free_request
     }
 

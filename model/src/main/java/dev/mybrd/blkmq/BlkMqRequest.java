@@ -63,6 +63,12 @@ public final class BlkMqRequest {
     volatile Object special;
     /** Times this request has been ended since its allocation: more than one is the double completion. */
     volatile int ends;
+    /** {@code rq->q}: set by {@code blk_mq_map_request}; the plug holds requests of several queues. */
+    volatile BlkMqQueue q;
+    /** {@code rq->start_time} (jiffies of the disk's statistics), set with the request's first bio. */
+    volatile long startTime;
+    /** {@code REQ_IO_STAT} and {@code rq->rq_disk}: {@code blk_do_io_stat(rq)}, accounted from its first bio on. */
+    volatile boolean ioStat;
 
     BlkMqRequest(int tag, int cmdSize) {
         this.tag = tag;
@@ -102,6 +108,16 @@ public final class BlkMqRequest {
     /** {@code rq_data_dir(rq) == WRITE}. */
     public boolean isWrite() {
         return write;
+    }
+
+    /** {@code rq->q}. */
+    public BlkMqQueue queue() {
+        return q;
+    }
+
+    /** Whether the request carries a discard (the model merges no discards). */
+    boolean isDiscard() {
+        return !bios.isEmpty() && bios.get(0).op() == ReqOp.DISCARD;
     }
 
     /** The bios still attached, in order ({@code __rq_for_each_bio}). */

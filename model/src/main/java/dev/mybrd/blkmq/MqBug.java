@@ -37,5 +37,43 @@ public enum MqBug {
      * tag of the old one and a request on a ctx that queue does not own: its pending bit lands on the
      * wrong {@code ctx_map} and the request is never dispatched. Breaks M1/M2.
      */
-    BT_GET_KEEPS_HCTX_AFTER_SLEEP
+    BT_GET_KEEPS_HCTX_AFTER_SLEEP,
+    /**
+     * {@code blk_mq_make_request}'s limited plug trusts {@code same_queue_rq} from
+     * {@code blk_attempt_plug_merge} without re-checking that {@code plug->mq_list} is still
+     * non-empty. If the tag allocation in between slept, {@code schedule()} flushed the plug, so that
+     * request was already inserted, dispatched, maybe ended and its tag reused: it is issued a second
+     * time (a double dispatch, or a use-after-free of the freed request). v4.4 re-checks the list
+     * ("the plug list might get flushed before this"); spec 3.13's classic bug; the same stale plug
+     * state after a sleeping allocation is what 0a6219a95f0b ("block: deal with stale req count of
+     * plug list", v4.10) fixed for {@code request_count}. Breaks P1.
+     */
+    PLUG_STALE_SAME_QUEUE_RQ,
+    /**
+     * {@code blk_needs_flush_plug} looks at {@code plug->list} only, as the legacy-only plug did before
+     * blk-mq added {@code mq_list} (320ae51feed5, v3.13): a task that sleeps keeps its blk-mq
+     * requests plugged. If it sleeps in {@code bt_get} for a tag its own plugged request holds, it
+     * never wakes (spec 3.13 classic bug, P29); the hung-task bound reports it.
+     */
+    SCHED_FLUSH_IGNORES_MQ_LIST,
+    /**
+     * {@code blk_mq_make_request} forgets the {@code blk_mq_insert_request} fallback when
+     * {@code blk_mq_direct_issue_request} meets {@code BLK_MQ_RQ_QUEUE_BUSY}: the request, no longer
+     * on any list, is never dispatched again (spec 3.11 M4/M5's classic bug on the direct-issue path).
+     * Breaks P1/P2.
+     */
+    DIRECT_ISSUE_BUSY_DROPPED,
+    /**
+     * {@code __blk_mq_end_request} skips {@code blk_account_io_done} when the request ended with an
+     * error: {@code in_flight} is never given back and {@code ios} undercounts (the pattern of mybrd
+     * ch03's leak, spec 2.8 item 6, moved into blk-mq's end path). Breaks P19.
+     */
+    ACCOUNT_DONE_SKIPPED_ON_ERROR,
+    /**
+     * {@code blk_mq_flush_plug_list} inserts a ctx's batch only when the next ctx begins and forgets
+     * the final batch after the loop (the {@code if (this_ctx)} tail): the last ctx's plugged requests
+     * leave the plug but reach no list, and are never dispatched. Not a kernel commit: the classic
+     * lost-tail-of-a-batched-loop bug, named in this chapter's brief. Breaks P1/P29.
+     */
+    FLUSH_PLUG_LOSES_LAST_BATCH
 }

@@ -1,5 +1,7 @@
 package dev.mybrd.block;
 
+import dev.mybrd.blkmq.BlkMqPlug;
+import dev.mybrd.blkmq.BlkMqRequest;
 import dev.mybrd.kernel.Errno;
 import dev.mybrd.kernel.Kernel;
 import dev.mybrd.kernel.Task;
@@ -9,7 +11,10 @@ import java.util.List;
 
 /**
  * Per-task plugging ({@code struct blk_plug}, {@code blk_start_plug}, {@code blk_finish_plug},
- * {@code blk_flush_plug_list}; {@code block/blk-core.c}, v4.4), legacy requests only.
+ * {@code blk_flush_plug_list}; {@code block/blk-core.c}, v4.4): {@code plug->list} for legacy
+ * requests and {@code plug->mq_list} for blk-mq requests, whose flush is blk-mq's
+ * ({@link BlkMqPlug#flushPlugList}, {@code blk_mq_flush_plug_list}); {@code blk_flush_plug_list}
+ * flushes {@code mq_list} first, then {@code list}.
  *
  * <p>While a task holds a plug, {@code blk_queue_bio} puts its new requests on the plug list instead
  * of the queue; bios may merge into them there without any lock, as only the owner touches the plug.
@@ -28,6 +33,8 @@ public final class BlkPlug {
     }
 
     final List<Request> list = new ArrayList<>();
+    /** {@code plug->mq_list}: blk-mq requests, appended and flushed by {@link BlkMqPlug} only. */
+    private final List<BlkMqRequest> mqList = new ArrayList<>();
 
     private BlkPlug() {
     }
@@ -59,15 +66,30 @@ public final class BlkPlug {
         return kernel.current().plug() instanceof BlkPlug p ? p : null;
     }
 
-    /** Requests plugged now. */
-    public int size() {
-        return list.size();
+    /** {@code current->plug} for code outside the block package (blk-mq), or null. */
+    public static BlkPlug currentPlug(Kernel kernel) {
+        return current(kernel);
     }
 
-    private static void hook(Kernel kernel) {
+    /** Requests plugged now, legacy and blk-mq. */
+    public int size() {
+        return list.size() + mqList.size();
+    }
+
+    /** {@code plug->mq_list}, for {@link BlkMqPlug}: only the owning task may touch it. */
+    public List<BlkMqRequest> mqList() {
+        return mqList;
+    }
+
+    /**
+     * Installs {@code blk_schedule_flush_plug} in the machine's {@code sched_submit_work} (once per
+     * machine). A driver whose own {@code sched_submit_work} step lets workers run (mq-mode mybrd)
+     * installs this first, so that what the flush queues can run before the task sleeps.
+     */
+    public static void hook(Kernel kernel) {
         kernel.subsystem(Hook.class, k -> {
             k.addSchedSubmitWork(tsk -> {
-                if (tsk.plug() instanceof BlkPlug p && !p.list.isEmpty()) {
+                if (tsk.plug() instanceof BlkPlug p && needsFlushPlug(p)) {
                     flushPlugList(k, p, true); // blk_schedule_flush_plug
                 }
             });
@@ -75,8 +97,16 @@ public final class BlkPlug {
         });
     }
 
-    /** {@code blk_flush_plug_list(plug, from_schedule)}. */
-    static void flushPlugList(Kernel kernel, BlkPlug plug, boolean fromSchedule) {
+    /** {@code blk_needs_flush_plug(tsk)}: something on {@code list} or {@code mq_list}. */
+    private static boolean needsFlushPlug(BlkPlug p) {
+        return !p.list.isEmpty() || BlkMqPlug.needsFlush(p);
+    }
+
+    /** {@code blk_flush_plug_list(plug, from_schedule)}: {@code mq_list} first, then {@code list}. */
+    public static void flushPlugList(Kernel kernel, BlkPlug plug, boolean fromSchedule) {
+        if (!plug.mqList.isEmpty()) {
+            BlkMqPlug.flushPlugList(kernel, plug, fromSchedule);
+        }
         if (plug.list.isEmpty()) {
             return;
         }

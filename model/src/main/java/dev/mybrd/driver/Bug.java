@@ -111,5 +111,15 @@ public enum Bug {
      * and the data never move. A write "succeeds" and a later read returns what was there before.
      * mq-mode only. Breaks P3 (per-sector linearizability) and P27.
      */
-    MQ_COMPLETE_WITHOUT_TRANSFER
+    MQ_COMPLETE_WITHOUT_TRANSFER,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#PLUG_STALE_SAME_QUEUE_RQ} (spec 3.13). Needs 2+ hw queues. Breaks P1. */
+    PLUG_STALE_SAME_QUEUE_RQ,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#SCHED_FLUSH_IGNORES_MQ_LIST} (spec 3.13). Breaks P29. */
+    SCHED_FLUSH_IGNORES_MQ_LIST,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#DIRECT_ISSUE_BUSY_DROPPED} (spec 3.11 M4/M5). Needs 2+ hw queues. Breaks P1/P2. */
+    DIRECT_ISSUE_BUSY_DROPPED,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#ACCOUNT_DONE_SKIPPED_ON_ERROR} (spec 2.8 item 6's pattern). Breaks P19. */
+    ACCOUNT_DONE_SKIPPED_ON_ERROR,
+    /** The blk-mq core's {@link dev.mybrd.blkmq.MqBug#FLUSH_PLUG_LOSES_LAST_BATCH}. Breaks P1/P29. */
+    FLUSH_PLUG_LOSES_LAST_BATCH
 }

@@ -48,7 +48,9 @@ import java.util.Set;
  * into the disk's {@code part0} ({@link #stats()}, {@code /sys/block/mybrd/stat}). Discards count as
  * writes ({@code bio_data_dir}). mybrd's master branch removed these calls, so there the stat file
  * stays at zero; the model keeps ch03's accounting. Unlike ch03 the model also ends the accounting
- * when the bio fails; ch03's leak is {@link Bug#IN_FLIGHT_LEAK_ON_ERROR}.
+ * when the bio fails; ch03's leak is {@link Bug#IN_FLIGHT_LEAK_ON_ERROR}. In request-mode and mq-mode
+ * the block layer accounts requests instead ({@code blk_account_io_start}/{@code _done}, into the
+ * same {@code part0}).
  *
  * <p><b>Atomicity.</b> A bio is not atomic: a segment spanning two pages is copied one page at a
  * time, and concurrent overlapping I/O may tear. Single-page operations are linearizable per sector;
@@ -316,7 +318,8 @@ public final class MyBrd {
         for (Bug b : config.bugs()) {
             boolean mqOnly = b == Bug.QUEUE_RQ_SWALLOWS_ERROR || b == Bug.MQ_TRANSFER_IN_QUEUE_RQ
                     || b == Bug.BUSY_LEFTOVERS_DROPPED || b == Bug.CTX_PENDING_CLEARED_AFTER_SPLICE
-                    || b == Bug.COMPLETION_AND_TIMEOUT_BOTH_END || b == Bug.MQ_COMPLETE_WITHOUT_TRANSFER;
+                    || b == Bug.COMPLETION_AND_TIMEOUT_BOTH_END || b == Bug.MQ_COMPLETE_WITHOUT_TRANSFER
+                    || mqCoreBug(b) != null;
             if (mqOnly && config.queueMode() != QueueMode.MQ) {
                 throw new IllegalArgumentException("bug " + b + " needs queue_mode=mq, got queue_mode="
                         + config.queueMode().label() + " (-EINVAL)");
@@ -332,6 +335,21 @@ public final class MyBrd {
                         + " (-EINVAL)");
             }
         }
+    }
+
+    /**
+     * The blk-mq core bug a driver {@link Bug} of the plugging and accounting chapter switches on, or
+     * null (the older ones are mapped one by one in {@link MyBrdMqMode}).
+     */
+    static dev.mybrd.blkmq.MqBug mqCoreBug(Bug b) {
+        return switch (b) {
+            case PLUG_STALE_SAME_QUEUE_RQ -> dev.mybrd.blkmq.MqBug.PLUG_STALE_SAME_QUEUE_RQ;
+            case SCHED_FLUSH_IGNORES_MQ_LIST -> dev.mybrd.blkmq.MqBug.SCHED_FLUSH_IGNORES_MQ_LIST;
+            case DIRECT_ISSUE_BUSY_DROPPED -> dev.mybrd.blkmq.MqBug.DIRECT_ISSUE_BUSY_DROPPED;
+            case ACCOUNT_DONE_SKIPPED_ON_ERROR -> dev.mybrd.blkmq.MqBug.ACCOUNT_DONE_SKIPPED_ON_ERROR;
+            case FLUSH_PLUG_LOSES_LAST_BATCH -> dev.mybrd.blkmq.MqBug.FLUSH_PLUG_LOSES_LAST_BATCH;
+            default -> null;
+        };
     }
 
     /** {@code mybrd->mybrd_queue_lock} (request-mode only). */

@@ -2,6 +2,7 @@ package dev.mybrd.driver;
 
 import dev.mybrd.block.Bio;
 import dev.mybrd.block.BioVec;
+import dev.mybrd.block.BlkPlug;
 import dev.mybrd.block.QueueLimits;
 import dev.mybrd.block.ReqOp;
 import dev.mybrd.block.RequestQueue;
@@ -102,11 +103,19 @@ final class MyBrdMqMode {
         if (bug(Bug.CTX_PENDING_CLEARED_AFTER_SPLICE)) {
             mqBugs.add(MqBug.CTX_PENDING_CLEARED_AFTER_SPLICE);
         }
+        for (Bug b : config.bugs()) {
+            MqBug core = MyBrd.mqCoreBug(b);
+            if (core != null) {
+                mqBugs.add(core);
+            }
+        }
         boolean timeouts = config.injection().timeoutEvery() > 0;
         this.claimCompletion = config.irqMode() != IrqMode.NONE || timeouts;
         this.mq = new BlkMqQueue(kernel, "mybrd", tagSet, new Ops(timeouts), limits.maxHwSectors(), mqBugs);
         mq.setSameComp(true);
+        mq.setStats(brd.stats()); // mq queues account every request (QUEUE_FLAG_IO_STAT)
         this.front = new RequestQueue((q, bio) -> mq.makeRequest(bio), limits, brd);
+        BlkPlug.hook(kernel); // blk_schedule_flush_plug before the workers' turn below
         kernel.addSchedSubmitWork(t -> {
             if (!kernel.thisCpu().inAtomic() && !kernel.thisCpu().irqsDisabled()) {
                 backgroundTurn();
