@@ -34,8 +34,10 @@ public enum MqBug {
      * ({@code blk_mq_get_tag}) lost the re-pick and 7fe3113 "blk-mq: update hardware and software
      * queues for sleeping alloc" (v4.9-rc, 2016) restored it (which of the two the broken code kept is
      * reconstructed from that title). A task that migrated to a CPU of another hardware queue gets a
-     * tag of the old one and a request on a ctx that queue does not own: its pending bit lands on the
-     * wrong {@code ctx_map} and the request is never dispatched. Breaks M1/M2.
+     * tag of the old one and a request on a ctx that queue does not own. Inserted, its pending bit
+     * lands on the wrong {@code ctx_map} and it is never dispatched; issued directly (v4.4 with 2+
+     * hardware queues), it runs on its ctx's hctx, but {@code blk_mq_free_request} gives the tag back
+     * to that hctx's map: a double free there and a leak in the old one. Breaks M1/M2.
      */
     BT_GET_KEEPS_HCTX_AFTER_SLEEP,
     /**

@@ -132,59 +132,88 @@ public final class MyBrd {
         }
 
         public Config withCapacity(long bytes) {
-            return new Config(bytes, logicalBlockSize, Math.max(pageLimit, bytes / Page.PAGE_SIZE), bugs,
-                    queueMode, irqMode, completionNsec,
-                    injection, submitQueues, hwQueueDepth);
+            return edit(c -> {
+                c.capacityBytes = bytes;
+                c.pageLimit = Math.max(pageLimit, bytes / Page.PAGE_SIZE);
+            });
         }
 
         public Config withLogicalBlockSize(int bytes) {
-            return new Config(capacityBytes, bytes, pageLimit, bugs, queueMode, irqMode, completionNsec,
-                    injection, submitQueues, hwQueueDepth);
+            return edit(c -> c.logicalBlockSize = bytes);
         }
 
         public Config withPageLimit(long pages) {
-            return new Config(capacityBytes, logicalBlockSize, pages, bugs, queueMode, irqMode, completionNsec,
-                    injection, submitQueues, hwQueueDepth);
+            return edit(c -> c.pageLimit = pages);
         }
 
         /** This configuration with one more seeded bug. */
         public Config withBug(Bug bug) {
-            EnumSet<Bug> more = bugs.isEmpty() ? EnumSet.noneOf(Bug.class) : EnumSet.copyOf(bugs);
-            more.add(bug);
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, more, queueMode, irqMode, completionNsec,
-                    injection, submitQueues, hwQueueDepth);
+            return edit(c -> c.bugs.add(bug));
         }
 
         public Config withQueueMode(QueueMode mode) {
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, mode, irqMode, completionNsec,
-                    injection, submitQueues, hwQueueDepth);
+            return edit(c -> c.queueMode = mode);
         }
 
         public Config withIrqMode(IrqMode mode) {
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, mode, completionNsec,
-                    injection, submitQueues, hwQueueDepth);
+            return edit(c -> c.irqMode = mode);
         }
 
         public Config withCompletionNsec(long nsec) {
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, nsec,
-                    injection, submitQueues, hwQueueDepth);
+            return edit(c -> c.completionNsec = nsec);
         }
 
         /** {@code submit_queues}: mq-mode's number of hardware queues. */
         public Config withSubmitQueues(int n) {
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, completionNsec,
-                    injection, n, hwQueueDepth);
+            return edit(c -> c.submitQueues = n);
         }
 
         /** {@code hw_queue_depth}: mq-mode's tags per hardware queue. */
         public Config withHwQueueDepth(int depth) {
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, completionNsec,
-                    injection, submitQueues, depth);
+            return edit(c -> c.hwQueueDepth = depth);
         }
 
         public Config withInjection(Injection inject) {
-            return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode, completionNsec,
-                    inject, submitQueues, hwQueueDepth);
+            return edit(c -> c.injection = inject);
+        }
+
+        /** A copy with {@code change} applied to its components, validated like any new configuration. */
+        private Config edit(java.util.function.Consumer<Components> change) {
+            Components c = new Components(this);
+            change.accept(c);
+            return c.build();
+        }
+
+        /** The components of a configuration, mutable, for {@link #edit}. */
+        private static final class Components {
+            long capacityBytes;
+            int logicalBlockSize;
+            long pageLimit;
+            final EnumSet<Bug> bugs = EnumSet.noneOf(Bug.class);
+            QueueMode queueMode;
+            IrqMode irqMode;
+            long completionNsec;
+            Injection injection;
+            int submitQueues;
+            int hwQueueDepth;
+
+            Components(Config c) {
+                capacityBytes = c.capacityBytes;
+                logicalBlockSize = c.logicalBlockSize;
+                pageLimit = c.pageLimit;
+                bugs.addAll(c.bugs);
+                queueMode = c.queueMode;
+                irqMode = c.irqMode;
+                completionNsec = c.completionNsec;
+                injection = c.injection;
+                submitQueues = c.submitQueues;
+                hwQueueDepth = c.hwQueueDepth;
+            }
+
+            Config build() {
+                return new Config(capacityBytes, logicalBlockSize, pageLimit, bugs, queueMode, irqMode,
+                        completionNsec, injection, submitQueues, hwQueueDepth);
+            }
         }
     }
 

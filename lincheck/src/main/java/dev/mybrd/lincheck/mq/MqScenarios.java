@@ -156,9 +156,36 @@ public final class MqScenarios {
         if (lateDispatched[0] && lateCpu[0] < 2) {
             return "scenario broken: the woken submitter did not move to CPU 2 or 3 (ctx of CPU " + lateCpu[0] + ")";
         }
-        return lateDispatched[0] ? null : "the request of " + late + " (allocated after a sleep in bt_get) was "
-                + "never dispatched: " + kernel.runOn(0, "report", q::inFlightReport) + ", ctx_map of hctx0="
-                + q.hctx(0).ctxMap() + ", of hctx1=" + q.hctx(1).ctxMap();
+        if (!lateDispatched[0]) {
+            return "the request of " + late + " (allocated after a sleep in bt_get) was never dispatched: "
+                    + kernel.runOn(0, "report", q::inFlightReport) + ", ctx_map of hctx0=" + q.hctx(0).ctxMap()
+                    + ", of hctx1=" + q.hctx(1).ctxMap();
+        }
+        return tagsAllBack(kernel, q, held);
+    }
+
+    /**
+     * Ends every request the driver holds, then every hctx's tag map must be empty: the tag goes back
+     * to the map of {@code map_queue(rq->mq_ctx->cpu)} ({@code blk_mq_free_request}), so a tag taken
+     * from another hctx's map leaks there. Null, or the leak.
+     */
+    private static String tagsAllBack(Kernel kernel, BlkMqQueue q, List<dev.mybrd.blkmq.BlkMqRequest> held) {
+        try {
+            while (!held.isEmpty()) {
+                dev.mybrd.blkmq.BlkMqRequest rq = held.remove(0);
+                kernel.runOn(2, "irq", () -> q.endRequest(rq, 0));
+            }
+        } catch (dev.mybrd.kernel.KernelBug bug) {
+            return "freeing the requests: " + bug.getMessage();
+        }
+        for (int i = 0; i < q.nrHwQueues(); i++) {
+            dev.mybrd.blkmq.BlkMqBitmapTags bt = q.hctx(i).tagState().tags().bitmapTags();
+            if (bt.unusedTags() != bt.depth()) {
+                return "tag leak: hctx" + i + "'s map has " + (bt.depth() - bt.unusedTags()) + " tag(s) set after"
+                        + " every request ended (a tag taken from one hctx's map was given back to another's)";
+            }
+        }
+        return null;
     }
 
     /** Waits, bounded, until a task sleeps on one of hctx0's tag wait queues. */
