@@ -130,6 +130,14 @@ final class IoCommand implements Callable<Integer> {
             description = "hw_queue_depth: tags per hardware queue (mq only; applied when blk-mq is modelled).")
     Integer hwQueueDepth;
 
+    @Option(names = "--nr-devices", paramLabel = "N", defaultValue = "1",
+            description = "Disks (null_blk's nr_devices, 1..16); job j works on disk j %% N. Default: ${DEFAULT-VALUE}.")
+    int nrDevices;
+
+    @Option(names = "--shared-tags", description = "All disks on one tag set (--mode mq; null_blk's shared_tags):"
+            + " hctx_may_queue gives each active disk a fair share of the tags.")
+    boolean sharedTags;
+
     @Option(names = "--bug", paramLabel = "BUG",
             description = "Switch on a seeded bug of the driver (repeatable): ${COMPLETION-CANDIDATES}.")
     List<Bug> bugs = new ArrayList<>();
@@ -163,7 +171,7 @@ final class IoCommand implements Callable<Integer> {
     }
 
     /** What will run: the device and the workload. */
-    record Plan(IoTarget target, IoSpec spec, MyBrd.Config config) {
+    record Plan(List<IoTarget> targets, IoSpec spec, MyBrd.Config config) {
     }
 
     @Override
@@ -173,7 +181,7 @@ final class IoCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         out.println("io: " + header(plan));
         out.flush();
-        IoResult r = IoWorkload.run(plan.spec(), plan.target(), progressMillis, p -> {
+        IoResult r = IoWorkload.run(plan.spec(), plan.targets(), progressMillis, p -> {
             if (progressMillis > 0) {
                 progress(p, err);
             }
@@ -196,6 +204,12 @@ final class IoCommand implements Callable<Integer> {
         Injection injection = parse(() -> inject == null ? Injection.none() : Injection.parse(inject));
         if (queueMode != QueueMode.MQ && (submitQueues != null || hwQueueDepth != null)) {
             throw usage((submitQueues != null ? "--submit-queues" : "--hw-queue-depth") + " applies to --mode mq only");
+        }
+        if (sharedTags && queueMode != QueueMode.MQ) {
+            throw usage("--shared-tags applies to --mode mq only (tag sets are blk-mq's)");
+        }
+        if (nrDevices < 1 || nrDevices > IoDevices.MAX_DEVICES) {
+            throw usage("--nr-devices must be in 1.." + IoDevices.MAX_DEVICES + ", got " + nrDevices + " (-EINVAL)");
         }
         if (submitQueues != null && submitQueues < 1 || hwQueueDepth != null && hwQueueDepth < 1) {
             throw usage("--submit-queues and --hw-queue-depth must be >= 1 (-EINVAL)");
@@ -235,19 +249,19 @@ final class IoCommand implements Callable<Integer> {
             }
             return c;
         });
-        IoTarget target;
+        List<IoTarget> targets;
         try {
-            target = env.devices().open(config, Math.max(Kernel.DEFAULT_NR_CPUS, jobs));
+            targets = env.devices().open(config, Math.max(Kernel.DEFAULT_NR_CPUS, jobs), nrDevices, sharedTags);
         } catch (UnsupportedOperationException e) {
             throw usage(e.getMessage() + " (bio-mode is; request mode and blk-mq are in progress)");
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
         parse(() -> {
-            IoWorkload.check(workload, target);
+            IoWorkload.check(workload, targets);
             return null;
         });
-        return new Plan(target, workload, config);
+        return new Plan(targets, workload, config);
     }
 
     /** Runs a parser of the model; its -EINVAL becomes a usage error. */
@@ -289,7 +303,9 @@ final class IoCommand implements Callable<Integer> {
 
     private String header(Plan plan) {
         IoSpec s = plan.spec();
-        return plan.target().describe() + ", " + s.jobs() + " jobs x iodepth " + s.iodepth() + ", bs " + s.blockSize()
+        int disks = plan.targets().size();
+        return plan.targets().get(0).describe() + (disks == 1 ? "" : ", " + disks + " disks"
+                + (sharedTags ? " on one tag set" : "")) + ", " + s.jobs() + " jobs x iodepth " + s.iodepth() + ", bs " + s.blockSize()
                 + ", " + s.mixLabel() + ", " + s.layout().label() + " ranges, " + (plan.config().capacityBytes() >> 10)
                 + " KiB disk, seed " + s.seed() + (s.verify() ? "" : ", not verified")
                 + (submitQueues == null && hwQueueDepth == null ? "" : ", submit_queues " + submitQueues

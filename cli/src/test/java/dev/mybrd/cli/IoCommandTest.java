@@ -161,6 +161,8 @@ class IoCommandTest {
         assertThat(Fakes.execute(env(), "io", "--inject", "fail=7").err()).contains("--inject needs --mode rq or mq");
         assertThat(Fakes.execute(env(), "io", "--mode", "rq", "--inject", "busy=5").err())
                 .contains("busy=N needs --mode mq");
+        assertThat(Fakes.execute(env(), "io", "--mode", "rq", "--nr-devices", "2", "--shared-tags").err())
+                .contains("--shared-tags applies to --mode mq only");
         assertThat(opened).isEmpty();
     }
 
@@ -171,7 +173,8 @@ class IoCommandTest {
             {"--iodepth", "0"}, {"--bs", "1000"}, {"--bs", "4q"}, {"--mix", "r=50,w=40"}, {"--mix", "x=100"},
             {"--layout", "both"}, {"--size", "3k"}, {"--inject", "fail=-1"}, {"--inject", "drop=3"},
             {"--bug", "NOPE"}, {"--seed", "x"}, {"--bio-timeout", "0"}, {"--timeout", "0"}, {"--progress", "-1"},
-            {"--size", "4k", "--bs", "8k"}, {"--jobs", "8", "--size", "16k"}
+            {"--size", "4k", "--bs", "8k"}, {"--jobs", "8", "--size", "16k"}, {"--nr-devices", "0"},
+            {"--nr-devices", "17"}, {"--nr-devices", "3", "--jobs", "2"}
         };
         for (String[] args : bad) {
             String[] full = new String[args.length + 1];
@@ -208,5 +211,15 @@ class IoCommandTest {
         assertThat(r.out()).contains("1 jobs x iodepth 4, bs 512").contains("1024 KiB disk, seed 42, not verified")
                 .containsPattern("verified +0 ");
         assertThat(opened).singleElement().satisfies(c -> assertThat(c.capacityBytes()).isEqualTo(1 << 20));
+    }
+
+    @Test
+    void twoDisksOnOneTagSetRunClean() {
+        Result r = Fakes.execute(env(), "io", "--mode", "mq", "--nr-devices", "2", "--shared-tags", "--hw-queue-depth",
+                "8", "--jobs", "4", "--ops", "2000", "--progress", "0", "--inject", "busy=50");
+
+        assertThat(r.exitCode()).as(r.err() + r.out()).isZero();
+        assertThat(r.out()).contains("2 disks on one tag set, 4 jobs").containsPattern("completed +2000")
+                .containsPattern("lost +0\n").contains("verdict: clean");
     }
 }

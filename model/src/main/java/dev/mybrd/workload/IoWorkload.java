@@ -45,10 +45,15 @@ public final class IoWorkload {
      * @throws IllegalArgumentException (-EINVAL) as {@link #run(IoSpec, IoTarget, long, Consumer)} would
      */
     public static void check(IoSpec spec, IoTarget target) {
-        if (spec == null || target == null) {
+        check(spec, target == null ? null : List.of(target));
+    }
+
+    /** Checks that {@code spec} fits {@code targets} (see {@link #run(IoSpec, List, long, Consumer)}). */
+    public static void check(IoSpec spec, List<IoTarget> targets) {
+        if (spec == null || targets == null) {
             throw new IllegalArgumentException("io workload needs a spec and a target");
         }
-        slice(spec, region(spec, target));
+        slice(spec, region(spec, targets), jobsPerTarget(spec, targets));
     }
 
     /** Runs {@code spec} against {@code target} without progress reports. */
@@ -65,25 +70,41 @@ public final class IoWorkload {
      *         small for one operation
      */
     public static IoResult run(IoSpec spec, IoTarget target, long progressEveryMillis, Consumer<IoProgress> progress) {
-        if (spec == null || target == null || progress == null) {
+        return run(spec, target == null ? null : List.of(target), progressEveryMillis, progress);
+    }
+
+    /**
+     * Runs {@code spec} over several disks of one machine (mq disks sharing a tag set, say): job
+     * {@code j} works on disk {@code j % n}, each disk with its own oracle and its jobs' slices (or
+     * its whole region, shared). Every disk needs a job, and the disks one capacity and block size.
+     * The counts are the sums over the disks.
+     */
+    public static IoResult run(IoSpec spec, List<IoTarget> targets, long progressEveryMillis,
+            Consumer<IoProgress> progress) {
+        if (spec == null || targets == null || progress == null) {
             throw new IllegalArgumentException("io workload needs a spec, a target and a progress listener");
         }
         if (progressEveryMillis < 0) {
             throw IoSpec.invalid("progress interval must be >= 0 ms, got " + progressEveryMillis);
         }
-        long region = region(spec, target);
-        long slice = slice(spec, region);
-        Kernel kernel = target.kernel();
+        long region = region(spec, targets);
+        long slice = slice(spec, region, jobsPerTarget(spec, targets));
+        int disks = targets.size();
+        Kernel kernel = targets.get(0).kernel();
         int oopsesBefore = kernel.oopses().size();
-        SectorOracle oracle = new SectorOracle(0, (int) region);
+        SectorOracle[] oracles = new SectorOracle[disks];
+        for (int d = 0; d < disks; d++) {
+            oracles[d] = new SectorOracle(0, (int) region);
+        }
         Tally tally = new Tally();
 
         long start = System.nanoTime();
         long runDeadline = start + spec.runTimeoutMillis() * 1_000_000;
         Thread[] threads = new Thread[spec.jobs()];
         for (int j = 0; j < spec.jobs(); j++) {
-            long lo = spec.layout() == IoSpec.Layout.PRIVATE ? j * slice : 0;
-            IoJob job = new IoJob(j, spec, target, oracle, tally, lo, lo + slice, j % kernel.nrCpus(), runDeadline);
+            long lo = spec.layout() == IoSpec.Layout.PRIVATE ? (j / disks) * slice : 0;
+            IoJob job = new IoJob(j, spec, targets.get(j % disks), oracles[j % disks], tally, lo, lo + slice,
+                    j % kernel.nrCpus(), runDeadline);
             threads[j] = new Thread(job, "io-job" + j);
             threads[j].setDaemon(true);
         }
@@ -107,11 +128,41 @@ public final class IoWorkload {
             }
         }
         progress.accept(new IoProgress(tally.done(), spec.ops(), elapsed, tally.lost.sum(), tally.wrongData.sum(), true));
-        return new IoResult(target.describe(), spec, tally.submitted.sum(), tally.reads.sum(), tally.writes.sum(),
+        String target = (disks == 1 ? "" : disks + " x ") + targets.get(0).describe();
+        return new IoResult(target, spec, tally.submitted.sum(), tally.reads.sum(), tally.writes.sum(),
                 tally.discards.sum(), tally.completed.sum(), tally.ok.sum(), tally.failedByStatus(), tally.lost.sum(),
                 tally.doubled.sum(), tally.wrongData.sum(), tally.wrongSectors.sum(), tally.verifiedSectors.sum(),
-                tally.oopses.sum(), tally.notIssued.sum(), tally.lateCompletions.sum(), target.requeued(),
-                target.timedOut(), stopped, elapsed, tally.problems());
+                tally.oopses.sum(), tally.notIssued.sum(), tally.lateCompletions.sum(),
+                sum(targets, IoTarget::requeued), sum(targets, IoTarget::timedOut), stopped, elapsed, tally.problems());
+    }
+
+    /** The disks' counts added up, or empty where they have none. */
+    private static java.util.OptionalLong sum(List<IoTarget> targets,
+            java.util.function.Function<IoTarget, java.util.OptionalLong> count) {
+        long total = 0;
+        for (IoTarget t : targets) {
+            java.util.OptionalLong n = count.apply(t);
+            if (n.isEmpty()) {
+                return n;
+            }
+            total += n.getAsLong();
+        }
+        return java.util.OptionalLong.of(total);
+    }
+
+    /** Jobs on the busiest disk; every disk needs one, all on one machine. */
+    private static int jobsPerTarget(IoSpec spec, List<IoTarget> targets) {
+        if (targets.isEmpty() || targets.stream().anyMatch(java.util.Objects::isNull)) {
+            throw new IllegalArgumentException("io workload needs at least one target, and no null one");
+        }
+        Kernel kernel = targets.get(0).kernel();
+        if (targets.stream().anyMatch(t -> t.kernel() != kernel)) {
+            throw IoSpec.invalid("the disks of one run must be on one machine");
+        }
+        if (spec.jobs() < targets.size()) {
+            throw IoSpec.invalid(targets.size() + " disks need at least as many jobs, got " + spec.jobs());
+        }
+        return (spec.jobs() + targets.size() - 1) / targets.size();
     }
 
     /** Waits for the jobs, reporting progress; returns the jobs still running past the grace period. */
@@ -145,6 +196,17 @@ public final class IoWorkload {
         return stuck;
     }
 
+    /** {@link #region(IoSpec, IoTarget)} of every disk, which must agree. */
+    private static long region(IoSpec spec, List<IoTarget> targets) {
+        long region = region(spec, targets.get(0));
+        for (IoTarget t : targets) {
+            if (region(spec, t) != region || t.logicalBlockSize() != targets.get(0).logicalBlockSize()) {
+                throw IoSpec.invalid("the disks of one run must have one capacity and logical block size");
+            }
+        }
+        return region;
+    }
+
     /** The sectors the run spans: the spec's region, or the whole disk rounded down to pages. */
     static long region(IoSpec spec, IoTarget target) {
         long capacity = target.capacitySectors();
@@ -165,15 +227,15 @@ public final class IoWorkload {
         return region;
     }
 
-    /** Sectors each job may touch: its private slice, or the whole region when shared. */
-    static long slice(IoSpec spec, long region) {
+    /** Sectors each job may touch: its private slice of its disk, or the whole region when shared. */
+    static long slice(IoSpec spec, long region, int jobsPerDisk) {
         long slice = spec.layout() == IoSpec.Layout.SHARED ? region
-                : region / spec.jobs() / IoSpec.SECTORS_PER_PAGE * IoSpec.SECTORS_PER_PAGE;
+                : region / jobsPerDisk / IoSpec.SECTORS_PER_PAGE * IoSpec.SECTORS_PER_PAGE;
         long need = Math.max(spec.readPct() + spec.writePct() > 0 ? spec.blockSize() >> Bio.SECTOR_SHIFT : 0,
                 spec.discardPct() > 0 ? IoJob.discardSectors(spec) : 0);
         if (slice < need) {
             throw IoSpec.invalid("a " + spec.layout().label() + " range of " + slice + " sectors"
-                    + (spec.layout() == IoSpec.Layout.PRIVATE ? " (" + region + " sectors over " + spec.jobs()
+                    + (spec.layout() == IoSpec.Layout.PRIVATE ? " (" + region + " sectors over " + jobsPerDisk
                             + " jobs)" : "") + " cannot hold one operation of " + need + " sectors");
         }
         return slice;

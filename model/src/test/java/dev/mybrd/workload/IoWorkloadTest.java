@@ -263,4 +263,21 @@ class IoWorkloadTest {
         assertThat(fourK.pages().nrPages()).isZero();
         assertThatThrownBy(() -> IoWorkload.run(SMALL, brd(), -1, p -> { })).hasMessageContaining("progress");
     }
+
+    @Test
+    void twoMqDisksOnOneTagSetRunCleanAndEveryDiskNeedsAJob() {
+        Kernel kernel = new Kernel();
+        MyBrd.Config mq = MyBrd.Config.defaults().withQueueMode(dev.mybrd.driver.QueueMode.MQ).withHwQueueDepth(8);
+        List<IoTarget> disks = MyBrd.sharedTagSet(kernel, mq, 2).stream().map(IoTarget::of).toList();
+        IoResult r = IoWorkload.run(SMALL.withJobs(4), disks, 0, p -> { });
+        assertThat(r.problems()).isEmpty();
+        assertThat(r.completed()).isEqualTo(SMALL.ops());
+        assertThat(r.clean()).isTrue();
+        assertThat(r.target()).startsWith("2 x mybrd queue_mode=mq");
+
+        assertThatThrownBy(() -> IoWorkload.check(SMALL.withJobs(1), disks))
+                .hasMessageContaining("2 disks need at least as many jobs, got 1 (-EINVAL)");
+        List<IoTarget> apart = List.of(disks.get(0), IoTarget.of(new MyBrd(new Kernel(), mq)));
+        assertThatThrownBy(() -> IoWorkload.check(SMALL, apart)).hasMessageContaining("on one machine");
+    }
 }
