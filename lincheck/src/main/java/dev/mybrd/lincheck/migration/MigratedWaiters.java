@@ -32,10 +32,11 @@ import java.util.function.BooleanSupplier;
  * woken.
  *
  * <p>The scenario is a fixed sequence, not a search: each step waits (bounded) until the previous one
- * is done, and every wake-up order the frees and the migrated tasks can take leads to the same
- * verdict (in the fixed code the three departures and two frees give hctx0 at least as many wake-ups
- * as it has sleepers, even when two of them hit the same wait state). The steps are recorded and
- * returned with the verdict.
+ * is done, and every order the wake-ups and the migrated tasks can take leads to the same verdict.
+ * v4.4: the two frees are hctx0's only wake-ups, each wakes one wait state, and nothing of hctx0 is
+ * freed again. Fixed: each task woken on hctx0 gives it a wake-up back as it leaves, so while a
+ * sleeper is left there a wake-up is under way (two that meet on one wait state wake one task, who
+ * gives one back). The steps are recorded and returned with the verdict.
  */
 public final class MigratedWaiters {
     /** The hung-task bound: far above what the fixed run takes, so a report means a hang. */
