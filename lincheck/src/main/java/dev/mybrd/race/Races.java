@@ -47,6 +47,7 @@ public final class Races {
         races.addAll(LifeRaces.all());
         races.addAll(DriverRaces.all());
         races.addAll(TeardownRaces.all());
+        races.addAll(MigrationRaces.all());
         races.sort((a, b) -> order(a.id()).compareTo(order(b.id())));
         return races;
     }

@@ -18,8 +18,9 @@ import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
 /**
  * The sbitmap / blk-mq tag wait-queue races (kernel-races.md section A) on the later kernels' sbitmap
  * model ({@code dev.mybrd.sbitmap}), each variant the code before or after its fix. KR-03 (a waiter
- * that migrates to another hardware queue) and KR-08 (active_queues and wake_batch updated apart in
- * {@code __blk_mq_tag_busy}) need the blk-mq hardware-queue and shared-tag model and are not here yet.
+ * that migrates to another hardware queue) runs on v4.4's {@code bt_get} ({@link MigrationRaces});
+ * KR-08 (active_queues and wake_batch updated apart in {@code __blk_mq_tag_busy}) needs the shared-tag
+ * model and is not here yet.
  */
 final class SbitmapRaces {
     private static final String BATCH = "P-SBQ every wake_batch frees wake a queued waiter";

@@ -350,8 +350,7 @@ public final class BlkMqBitmapTags {
 
     /**
      * {@code bt_clear_tag(bt, tag)}: clear the bit; {@code smp_mb()} so that the wait-list checks come
-     * after the clear; then count the free against the first wait state with sleepers, and if that
-     * ends its batch, refill it, move {@code wake_index} on and {@code wake_up} its queue. The caller
+     * after the clear; then count the free against the wait states ({@link #btWakeUp}). The caller
      * checked that the bit is set.
      */
     void btClearTag(int tag) {
@@ -359,6 +358,17 @@ public final class BlkMqBitmapTags {
         if (!clearTagNoBarrier) {
             VarHandle.fullFence(); // smp_mb(): the clear before waitqueue_active's loads
         }
+        btWakeUp();
+    }
+
+    /**
+     * The wake half of {@code bt_clear_tag}: count one free against the first wait state with
+     * sleepers, and if that ends its batch, refill it, move {@code wake_index} on and {@code wake_up}
+     * its queue. v4.4 has it inline; the sbitmap rewrite made it {@code sbq_wake_up}, and
+     * e6fc46498784 (v4.18) made it public as {@code sbitmap_queue_wake_up} so that
+     * {@code blk_mq_get_tag} can count a free that never happened (KR-03, {@link BlkMqTags.MigrationWake#WAKE_PREVIOUS}).
+     */
+    void btWakeUp() {
         BtWaitState ws = btWakePtr();
         if (ws == null) {
             return;

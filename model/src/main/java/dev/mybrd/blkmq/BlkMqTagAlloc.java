@@ -18,6 +18,10 @@ import dev.mybrd.sched.WaitQueueEntry;
  * tags, where {@code hctx} is NULL); retry; give the software context back and {@code io_schedule()}.
  * After a wake-up the task may be on another CPU, so it takes that CPU's context and hardware queue,
  * and with them possibly another map, before it leaves the old wait state and picks a new one.
+ * That wake-up came from a batch of frees on the old map; v4.4 spends it on a task that leaves, and
+ * the waiters still queued there may never be woken (KR-03). The fix, e6fc46498784 (v4.18), is the
+ * {@link BlkMqTags.MigrationWake#WAKE_PREVIOUS} variant: on a change of map, one more wake-up on the
+ * old one, as if a tag had been freed there.
  * <em>Register, then retry, then sleep</em>: a free that comes after the registration finds the
  * sleeper through {@code waitqueue_active}, and a free before it is seen by the retry.
  *
@@ -106,6 +110,8 @@ public final class BlkMqTagAlloc {
                     ws.waitQueue().prepareToWait(wait, Task.TASK_UNINTERRUPTIBLE); // seeded: after the last retry
                 }
                 data.q().putCtx(data.ctx);
+                BlkMqBitmapTags btPrev = bt;
+                boolean wakePrev = data.hctx.tags().migrationWake() == BlkMqTags.MigrationWake.WAKE_PREVIOUS;
                 kernel.schedule(); // io_schedule()
                 data.ctx = data.q().getCtx();
                 if (data.q().remapAfterSleep()) {
@@ -119,6 +125,9 @@ public final class BlkMqTagAlloc {
                     bt = hctx.tags().bitmapTags();
                 }
                 ws.waitQueue().finishWait(wait);
+                if (wakePrev && bt != btPrev) {
+                    btPrev.btWakeUp(); // e6fc46498784: pass on the wake-up this task spent on the old map
+                }
                 ws = bt.btWaitPtr(hctx);
             }
             finished = true;

@@ -143,6 +143,17 @@ public final class BlkMqTagSet {
         return unshare;
     }
 
+    /** Selects, for every tag map of the set, what a sleeper that migrates does ({@link BlkMqTags.MigrationWake}). */
+    public BlkMqTagSet withMigrationWake(BlkMqTags.MigrationWake variant) {
+        if (variant == null) {
+            throw new IllegalArgumentException("-EINVAL: no migration wake-up variant");
+        }
+        for (BlkMqTags t : tags) {
+            t.withMigrationWake(variant);
+        }
+        return this;
+    }
+
     /** The queues on {@code tag_list} now (a snapshot). */
     public List<BlkMqQueue> queues() {
         synchronized (tagList) {

@@ -66,7 +66,30 @@ public final class BlkMqTags {
     private final BlkMqBitmapTags breservedTags;
     private final Object[] rqs;
     private final Set<TagBug> bugs;
+    private volatile MigrationWake migrationWake = MigrationWake.V4_4;
     @SuppressWarnings("unused") private int activeQueues;
+
+    /**
+     * What {@code bt_get} does for the map it slept on when, woken up on a CPU of another hardware
+     * queue, it goes on with that queue's map (KR-03). A wake-up of a batch ({@code wake_cnt} frees)
+     * woke this task; the task leaves, so the wake-up is spent on a waiter that will take no tag of
+     * this map. If the frees of that map were its last (no request of it left in flight), the
+     * waiters still queued on it sleep with free tags and nothing will wake them. Selected per tag
+     * map ({@link #withMigrationWake}; a tag set selects it for all its maps); v4.4's by default.
+     */
+    public enum MigrationWake {
+        /** v4.4 (and the kernels up to v4.17): the old map's wait state is left and nothing else. */
+        V4_4,
+        /**
+         * e6fc46498784 "blk-mq: avoid starving tag allocation after allocating process migrates"
+         * (Ming Lei, 2018, v4.18): {@code blk_mq_get_tag} remembers the map it slept on
+         * ({@code bt_prev}) and, if the re-picked map is another one, calls
+         * {@code sbitmap_queue_wake_up(bt_prev)}: the wake-up of a free on the old map, without a free,
+         * which passes the spent wake-up on to the next waiter there. On v4.4's structures that is the
+         * wake half of {@code bt_clear_tag} ({@link BlkMqBitmapTags#btWakeUp}).
+         */
+        WAKE_PREVIOUS
+    }
 
     /** {@code blk_mq_init_tags(total, reserved, node, FIFO)} with no seeded bug. */
     public BlkMqTags(Kernel kernel, int totalTags, int reservedTags) {
@@ -128,6 +151,20 @@ public final class BlkMqTags {
 
     boolean bug(TagBug bug) {
         return bugs.contains(bug);
+    }
+
+    /** Selects what {@code bt_get} does for this map when a sleeper leaves it for another ({@link MigrationWake}). */
+    public BlkMqTags withMigrationWake(MigrationWake variant) {
+        if (variant == null) {
+            throw new IllegalArgumentException("-EINVAL: no migration wake-up variant");
+        }
+        this.migrationWake = variant;
+        return this;
+    }
+
+    /** The {@link MigrationWake} variant of this map. */
+    public MigrationWake migrationWake() {
+        return migrationWake;
     }
 
     // ---- requests ------------------------------------------------------------------------------------
