@@ -20,6 +20,7 @@ import dev.mybrd.mm.PageAllocator;
 import dev.mybrd.rcu.Rcu;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.OptionalLong;
 import java.util.Set;
 
@@ -524,6 +525,32 @@ public final class MyBrd {
     int discard(Bio bio) {
         BlkStatus s = transfer(bio);
         return s.errno();
+    }
+
+    /**
+     * {@code _mybrd_request_fn}'s loop over a request's bios from {@code sector}: a discard bio as a
+     * whole, every other segment by {@link #doBvec}; 0, or the first negative errno. Shared by the
+     * request and blk-mq modes, whose request types differ.
+     */
+    int transferBios(long sector, List<Bio> bios) {
+        for (Bio bio : bios) {
+            if (bio.op() == ReqOp.DISCARD) {
+                int err = discard(bio);
+                if (err != 0) {
+                    return err;
+                }
+                sector += bio.sectors();
+                continue;
+            }
+            for (BioVec vec : bio.vecs()) {
+                int err = doBvec(vec, bio.op(), sector);
+                if (err != 0) {
+                    return err;
+                }
+                sector += vec.len() >> Bio.SECTOR_SHIFT;
+            }
+        }
+        return 0;
     }
 
     /** {@code brd_do_bvec}: one segment in or out; 0 or {@code -ENOSPC}. */

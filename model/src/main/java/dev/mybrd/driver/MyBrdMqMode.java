@@ -1,10 +1,7 @@
 package dev.mybrd.driver;
 
-import dev.mybrd.block.Bio;
-import dev.mybrd.block.BioVec;
 import dev.mybrd.block.BlkPlug;
 import dev.mybrd.block.QueueLimits;
-import dev.mybrd.block.ReqOp;
 import dev.mybrd.block.RequestQueue;
 import dev.mybrd.blkmq.BlkMqHwCtx;
 import dev.mybrd.blkmq.BlkMqOps;
@@ -282,25 +279,7 @@ final class MyBrdMqMode {
         if (rq.special() != brd) {
             return Errno.EIO.negative();
         }
-        long sector = rq.pos();
-        for (Bio bio : rq.bios()) {
-            if (bio.op() == ReqOp.DISCARD) {
-                int err = brd.discard(bio);
-                if (err != 0) {
-                    return err;
-                }
-                sector += bio.sectors();
-                continue;
-            }
-            for (BioVec vec : bio.vecs()) {
-                int err = brd.doBvec(vec, bio.op(), sector);
-                if (err != 0) {
-                    return err;
-                }
-                sector += vec.len() >> Bio.SECTOR_SHIFT;
-            }
-        }
-        return 0;
+        return brd.transferBios(rq.pos(), rq.bios());
     }
 
     // ---- quiescence ------------------------------------------------------------------------------

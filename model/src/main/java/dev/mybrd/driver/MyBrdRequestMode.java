@@ -1,14 +1,11 @@
 package dev.mybrd.driver;
 
-import dev.mybrd.block.Bio;
-import dev.mybrd.block.BioVec;
 import dev.mybrd.block.BlkBug;
 import dev.mybrd.block.BlkDispatch;
 import dev.mybrd.block.BlkEnd;
 import dev.mybrd.block.BlkSoftirq;
 import dev.mybrd.block.PartStat;
 import dev.mybrd.block.QueueLimits;
-import dev.mybrd.block.ReqOp;
 import dev.mybrd.block.Request;
 import dev.mybrd.block.RequestQueue;
 import dev.mybrd.kernel.Errno;
@@ -296,25 +293,7 @@ final class MyBrdRequestMode {
             kernel.printk("mybrd: " + req + " is not ours");
             return Errno.EIO.negative();
         }
-        long sector = req.pos();
-        for (Bio bio : req.bios()) {
-            if (bio.op() == ReqOp.DISCARD) {
-                int err = brd.discard(bio);
-                if (err != 0) {
-                    return err;
-                }
-                sector += bio.sectors();
-                continue;
-            }
-            for (BioVec vec : bio.vecs()) {
-                int err = brd.doBvec(vec, bio.op(), sector);
-                if (err != 0) {
-                    return err;
-                }
-                sector += vec.len() >> Bio.SECTOR_SHIFT;
-            }
-        }
-        return 0;
+        return brd.transferBios(req.pos(), req.bios());
     }
 
     // ---- quiescence ------------------------------------------------------------------------------
