@@ -347,7 +347,6 @@ public final class MyBrd {
     private static void checkBugsFit(Config config) {
         for (Bug b : config.bugs()) {
             boolean mqOnly = b == Bug.QUEUE_RQ_SWALLOWS_ERROR || b == Bug.MQ_TRANSFER_IN_QUEUE_RQ
-                    || b == Bug.BUSY_LEFTOVERS_DROPPED || b == Bug.CTX_PENDING_CLEARED_AFTER_SPLICE
                     || b == Bug.COMPLETION_AND_TIMEOUT_BOTH_END || b == Bug.MQ_COMPLETE_WITHOUT_TRANSFER
                     || mqCoreBug(b) != null;
             if (mqOnly && config.queueMode() != QueueMode.MQ) {
@@ -367,12 +366,11 @@ public final class MyBrd {
         }
     }
 
-    /**
-     * The blk-mq core bug a driver {@link Bug} of the plugging and accounting chapter switches on, or
-     * null (the older ones are mapped one by one in {@link MyBrdMqMode}).
-     */
+    /** The blk-mq core bug ({@code MqBug}) a driver {@link Bug} switches on in mq-mode, or null. */
     static dev.mybrd.blkmq.MqBug mqCoreBug(Bug b) {
         return switch (b) {
+            case BUSY_LEFTOVERS_DROPPED -> dev.mybrd.blkmq.MqBug.BUSY_LEFTOVERS_DROPPED;
+            case CTX_PENDING_CLEARED_AFTER_SPLICE -> dev.mybrd.blkmq.MqBug.CTX_PENDING_CLEARED_AFTER_SPLICE;
             case PLUG_STALE_SAME_QUEUE_RQ -> dev.mybrd.blkmq.MqBug.PLUG_STALE_SAME_QUEUE_RQ;
             case SCHED_FLUSH_IGNORES_MQ_LIST -> dev.mybrd.blkmq.MqBug.SCHED_FLUSH_IGNORES_MQ_LIST;
             case DIRECT_ISSUE_BUSY_DROPPED -> dev.mybrd.blkmq.MqBug.DIRECT_ISSUE_BUSY_DROPPED;

@@ -94,12 +94,6 @@ final class MyBrdMqMode {
         this.config = config;
         this.tagSet = sharedSet != null ? sharedSet : allocTagSet(kernel, config);
         Set<MqBug> mqBugs = EnumSet.noneOf(MqBug.class);
-        if (bug(Bug.BUSY_LEFTOVERS_DROPPED)) {
-            mqBugs.add(MqBug.BUSY_LEFTOVERS_DROPPED);
-        }
-        if (bug(Bug.CTX_PENDING_CLEARED_AFTER_SPLICE)) {
-            mqBugs.add(MqBug.CTX_PENDING_CLEARED_AFTER_SPLICE);
-        }
         for (Bug b : config.bugs()) {
             MqBug core = MyBrd.mqCoreBug(b);
             if (core != null) {
