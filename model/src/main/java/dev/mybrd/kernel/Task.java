@@ -39,7 +39,7 @@ public final class Task {
 
     private final String comm;
     private final Thread thread;
-    private Cpu cpu;
+    private volatile Cpu cpu; // volatile: read by observers of the model (tests, reports), not a kernel ordering
     @SuppressWarnings("unused") private int state;
     @SuppressWarnings("unused") private boolean sigpending;
     private String blockedOn = "";
@@ -69,6 +69,16 @@ public final class Task {
 
     void setCpu(Cpu cpu) {
         this.cpu = cpu;
+    }
+
+    /**
+     * Whether the task is off its CPU inside {@code schedule()} with a sleeping state and nobody has
+     * woken it since: a woken task is {@code TASK_RUNNING} again, and one that has set its state but
+     * not yet called {@code schedule()} (between {@code prepare_to_wait} and its last retry) still
+     * holds its CPU. What an observer outside the model should wait for before it acts on a sleeper.
+     */
+    public boolean sleeping() {
+        return state() != TASK_RUNNING && cpu == null;
     }
 
     /** {@code p->state}, read with acquire as {@code try_to_wake_up} reads it. */

@@ -38,7 +38,7 @@ class BtGetSleepTest {
 
         boolean asleep() {
             Task t = task.get();
-            return t != null && t.state() != Task.TASK_RUNNING;
+            return t != null && t.sleeping();
         }
     }
 

@@ -46,7 +46,7 @@ class MigrationWakeTest {
     private record Sleeper(Thread thread, AtomicReference<Task> task, AtomicInteger hctx) {
         boolean asleep() {
             Task t = task.get();
-            return t != null && t.state() != Task.TASK_RUNNING;
+            return t != null && t.sleeping();
         }
     }
 
